@@ -1,0 +1,258 @@
+"""Requirement extraction: from a posting's text to what it asks for.
+
+One entry point, :func:`extract`, takes posting text (plain or HTML) and
+returns an :class:`Extraction`. The crawl's analysis stage, ``medcoder
+analyse`` and ``medcoder extract`` all call it. Every requirement keeps the
+sentence it came from as evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from analysis import sections as sec
+from analysis.taxonomy import Match, Taxonomy, load_taxonomy
+from analysis.text import html_to_text, looks_like_html
+
+EXTRACTOR_VERSION = "1"
+EDUCATION_LEVELS = ("high_school", "certificate", "associate", "bachelor", "master")
+EVIDENCE_MAX = 400
+
+
+@dataclass
+class Requirement:
+    id: str
+    category: str
+    level: str  # required or preferred
+    group: int | None = None  # alternatives share a group number; None when alone
+    within_months: int | None = None
+    detail: str | None = None
+    evidence: str = ""
+
+
+@dataclass
+class Extraction:
+    certifications: list[Requirement] = field(default_factory=list)
+    code_sets: list[Requirement] = field(default_factory=list)
+    skills: list[Requirement] = field(default_factory=list)  # knowledge, soft skills, settings
+    tools: list[Requirement] = field(default_factory=list)
+    experience_years_min: float | None = None
+    experience_setting: str | None = None
+    experience_evidence: str | None = None
+    education_min: str | None = None
+    education_evidence: str | None = None
+    remote: str | None = None
+
+    def requirements(self) -> list[Requirement]:
+        """Every requirement row, in a stable order: credentials, code sets, tools, skills."""
+        return [*self.certifications, *self.code_sets, *self.tools, *self.skills]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _number(word: str) -> float | None:
+    word = word.lower().strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", word):
+        return float(word)
+    return sec.NUMBER_WORDS.get(word)
+
+
+NUM = r"(\d{1,2}(?:\.\d)?|one|two|three|four|five|six|seven|eight|nine|ten)"
+EXPERIENCE_RE = re.compile(
+    NUM + r"\s*(?:\(\d+\)\s*)?(?:\+|plus)?\s*(?:(?:-|–|to)\s*\d{1,2}\s*\+?\s*)?(years?|yrs?|months?|mos?)\b",
+    re.I,
+)
+EXPERIENCE_CONTEXT_RE = re.compile(r"experience|exp\b|worked|background|coding|coder", re.I)
+FRESHER_RE = re.compile(r"\bfreshers?\b|\bno (?:prior )?experience (?:is )?(?:required|needed)|\bentry[\s-]level\b", re.I)
+
+EDUCATION_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("master", re.compile(r"\bmaster'?s?\b|\bM\.?\s?Pharm\b|\bM\.?Sc\b|\bMBA\b|\bMHA\b|\bpost[\s-]?graduat", re.I)),
+    ("bachelor", re.compile(
+        r"\bbachelor'?s?\b|\bB\.?\s?S\.?c\b|\bB\.?\s?Pharm|\bPharm\.?\s?D\b|\bBDS\b|\bBPT\b|\bBAMS\b|\bBHMS\b|\bBUMS\b|\bMBBS\b|"
+        r"\bB\.?A\.?\b(?= degree| in)|\bBS (?:degree|in)\b|\b4[\s-]year degree|\bcollege degree|\bany (?:life[\s-]?science )?graduate\b|"
+        r"\b(?:life[\s-]?science|science|paramedical|nursing|pharmacy|allied health) graduates?\b|\bgraduat(?:e|ion) (?:degree |in )|\bgraduates? (?:in|from|with)\b|\bgraduates? only\b|\bUG\b",
+        re.I,
+    )),
+    ("associate", re.compile(r"\bassociate'?s?\s+(?:degree|of|in)\b|\bassociates? degree\b|\bA\.?A\.?S\.?\b|\b2[\s-]year degree", re.I)),
+    ("certificate", re.compile(
+        r"\bcertificate (?:program|programme|course|in)\b|\bdiploma (?:in|program)\b|\bcoding (?:program|programme|course|school)\b|"
+        r"\b(?:completion of|graduate of) an? (?:accredited |approved )?(?:medical )?coding\b|\bGNM\b|\bvocational\b",
+        re.I,
+    )),
+    ("high_school", re.compile(r"\bhigh[\s-]school\b|\bGED\b|\bHSD\b|\bsecondary school\b|\b10\s?\+\s?2\b|\b12th\b|\bHSC\b", re.I)),
+]
+WORK_MODE_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("hybrid", re.compile(r"\bhybrid\b", re.I)),
+    ("remote", re.compile(r"\b(?:fully |100% |100 % )?remote\b|\bwork from home\b|\bwork[\s-]from[\s-]home\b|\bWFH\b|\btelecommut\w*|\btelework\b|\bhome[\s-]based\b|\bwork remotely\b", re.I)),
+    ("onsite", re.compile(r"\bon[\s-]?site\b|\bwork from office\b|\bWFO\b|\bin[\s-]office\b|\bin[\s-]person\b|\bon[\s-]premises?\b", re.I)),
+]
+NOT_REMOTE_RE = re.compile(r"\bnot (?:a )?remote\b|\bno (?:remote|wfh|work from home)\b|\bremote (?:is )?not (?:available|possible|an option)\b", re.I)
+ALTERNATIVE_GAP_RE = re.compile(r"^[\s,/()|]*(?:(?:and/or|or|either|and or|/|,)[\s,/()|]*)*$", re.I)
+AND_GAP_RE = re.compile(r"\band\b(?!/)", re.I)
+
+
+def extract(text: str, taxonomy: Taxonomy | None = None) -> Extraction:
+    """Extract requirements from posting text (plain, structured or HTML)."""
+    tax = taxonomy or load_taxonomy()
+    if looks_like_html(text or ""):
+        text = html_to_text(text)
+    text = _normalise_spellings(text or "")
+    result = Extraction()
+    seen: dict[tuple[str, str], Requirement] = {}  # (category, id) -> strongest requirement so far
+    next_group = 1
+    experience: list[tuple[float, str, str | None, str]] = []  # (years, level, setting, evidence)
+    education: list[tuple[int, str, str]] = []  # (level index, requirement level, evidence)
+    modes: list[str] = []
+
+    for sentence in sec.sentences(text):
+        s = sentence.text
+        for mode in _work_modes(s):
+            modes.append(mode)
+        if sentence.section in (sec.ABOUT,):
+            continue
+        benefit = sec.is_benefit(s, sentence.section)
+        matches = tax.find(s)
+        for start, end in sec.clauses(s):
+            clause = s[start:end]
+            level = _level(clause, s, sentence.section)
+            clause_matches = [m for m in matches if start <= m.start < end]
+            if not benefit and level:
+                next_group = _add_credentials(tax, clause_matches, clause, start, level, s, seen, result, next_group)
+                _add_others(tax, clause_matches, level, s, seen, result)
+            if level or sentence.section in (sec.DUTIES, sec.OTHER):
+                exp = _experience(clause)
+                if exp is not None and not benefit:
+                    setting = next((tax.skills[m.skill_id].id for m in clause_matches if tax.skills[m.skill_id].category == "setting"), None)
+                    experience.append((exp, level or sec.REQUIRED, setting, s))
+                edu = _education(clause)
+                if edu is not None and not benefit:
+                    education.append((edu, level or sec.REQUIRED, s))
+
+    required_exp = [e for e in experience if e[1] == sec.REQUIRED] or experience
+    if required_exp:
+        years, _, setting, evidence = min(required_exp, key=lambda e: e[0])
+        result.experience_years_min, result.experience_setting = years, setting
+        result.experience_evidence = _evidence(evidence)
+    elif FRESHER_RE.search(text):
+        result.experience_years_min = 0.0
+    required_edu = [e for e in education if e[1] == sec.REQUIRED]
+    if required_edu:
+        idx, _, evidence = min(required_edu, key=lambda e: e[0])
+        result.education_min, result.education_evidence = EDUCATION_LEVELS[idx], _evidence(evidence)
+    result.remote = _work_mode(modes)
+    return result
+
+
+def _normalise_spellings(text: str) -> str:
+    # "C.P.C." -> "CPC", "CPC®" -> "CPC", "CPC(R)" -> "CPC": trademark marks and dotted acronyms
+    text = re.sub(r"\b((?:[A-Z]\.){2,}[A-Z]?)(?=[\s,;:/)]|$)", lambda m: m.group(1).replace(".", ""), text)
+    text = re.sub(r"\s?(?:®|™|\(R\)|\(TM\)|\(r\))", "", text)
+    return text
+
+
+def _level(clause: str, sentence: str, section: str) -> str | None:
+    """required/preferred for a clause: its own cue, else its section's, else the whole sentence's."""
+    cue = sec.cue_level(clause)
+    if cue:
+        return cue
+    if section in (sec.PREFERRED, sec.REQUIRED):
+        return section
+    return sec.cue_level(sentence)
+
+
+def _evidence(sentence: str) -> str:
+    return sentence if len(sentence) <= EVIDENCE_MAX else sentence[: EVIDENCE_MAX - 1] + "…"
+
+
+def _add_credentials(tax, matches: list[Match], clause: str, offset: int, level: str, sentence: str,
+                     seen: dict, result: Extraction, next_group: int) -> int:
+    creds = [m for m in matches if tax.skills[m.skill_id].category == "credential"]
+    if not creds:
+        return next_group
+    # Runs of credentials joined by "or", "/" or commas are alternatives: one requirement.
+    runs: list[list[Match]] = [[creds[0]]]
+    for prev, cur in zip(creds, creds[1:]):
+        gap = clause[prev.end - offset:cur.start - offset]
+        if ALTERNATIVE_GAP_RE.match(gap) or (gap.strip() in ("", "(", ")") ) or (
+            len(gap) < 40 and not AND_GAP_RE.search(gap) and re.search(r"\bor\b|/", gap)
+        ):
+            runs[-1].append(cur)
+        else:
+            runs.append([cur])
+    grace = sec.grace_months(clause) or sec.grace_months(sentence)
+    for run in runs:
+        ids = list(dict.fromkeys(m.skill_id for m in run))
+        if all((("credential", i) in seen) for i in ids):
+            continue  # already recorded from an earlier sentence: the first statement stands
+        group = None
+        if len(ids) > 1:
+            group, next_group = next_group, next_group + 1
+        for skill_id in ids:
+            if ("credential", skill_id) in seen:
+                continue
+            req = Requirement(skill_id, "credential", level, group, grace, None, _evidence(sentence))
+            seen[("credential", skill_id)] = req
+            result.certifications.append(req)
+    return next_group
+
+
+def _add_others(tax, matches: list[Match], level: str, sentence: str, seen: dict, result: Extraction) -> None:
+    for m in matches:
+        skill = tax.skills[m.skill_id]
+        if skill.category == "credential":
+            continue
+        key = (skill.category, skill.id)
+        if key in seen:
+            prior = seen[key]
+            if prior.level == sec.PREFERRED and level == sec.REQUIRED:
+                prior.level, prior.evidence = level, _evidence(sentence)
+            continue
+        req = Requirement(skill.id, skill.category, level, None, None, m.text if skill.id == "DRG" else None, _evidence(sentence))
+        seen[key] = req
+        target = {"code_set": result.code_sets, "tool": result.tools}.get(skill.category, result.skills)
+        target.append(req)
+
+
+def _experience(clause: str) -> float | None:
+    """Minimum years of experience a clause asks for ("1-3 years" -> 1, "6 months" -> 0.5)."""
+    if not EXPERIENCE_CONTEXT_RE.search(clause):
+        return None
+    found = []
+    for m in EXPERIENCE_RE.finditer(clause):
+        n = _number(m.group(1))
+        if n is None or n > 30:
+            continue
+        unit = m.group(2).lower()
+        found.append(round(n / 12, 2) if unit.startswith("m") else n)
+    if found:
+        return min(found)
+    if FRESHER_RE.search(clause):
+        return 0.0
+    return None
+
+
+def _education(clause: str) -> int | None:
+    """Index into EDUCATION_LEVELS of the lowest level a clause names, or None."""
+    levels = [i for i, (name, rx) in enumerate(reversed(EDUCATION_PATTERNS)) if rx.search(clause)]
+    return min(levels) if levels else None
+
+
+def work_mode_of_text(text: str) -> str | None:
+    """remote, hybrid or onsite when a posting's text says so (hybrid wins, as it names both)."""
+    return _work_mode([mode for line in text.split("\n") for mode in _work_modes(line)])
+
+
+def _work_modes(sentence: str) -> list[str]:
+    if NOT_REMOTE_RE.search(sentence):
+        return ["onsite"]
+    return [mode for mode, rx in WORK_MODE_PATTERNS if rx.search(sentence)]
+
+
+def _work_mode(modes: list[str]) -> str | None:
+    """Hybrid wins (it names both), then remote, then onsite."""
+    for mode in ("hybrid", "remote", "onsite"):
+        if mode in modes:
+            return mode
+    return None

@@ -1,0 +1,132 @@
+"""Where a sentence sits in a posting, and what it signals: requirement, preference, duty, benefit.
+
+A credential named under "Benefits" ("we reimburse your CPC exam") is not a
+requirement, and "CCS preferred" under "Requirements" is a preference. The
+section a heading opens gives the default; cue words in the clause override it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from analysis.text import split_sentences
+
+# Section kinds, in the order the level logic cares about them.
+REQUIRED, PREFERRED, DUTIES, BENEFITS, ABOUT, OTHER = (
+    "required", "preferred", "duties", "benefits", "about", "other",
+)
+
+HEADING_RULES: list[tuple[str, re.Pattern]] = [
+    (PREFERRED, re.compile(r"prefer|nice to have|nice-to-have|bonus|desir|plus\b|good to have|added advantage|preferred", re.I)),
+    (BENEFITS, re.compile(r"benefit|perks|we offer|what you.?ll get|what we offer|compensation|pay\b|salary|why (?:join|work)|rewards", re.I)),
+    (REQUIRED, re.compile(r"require|qualif|must|eligib|skills|who you are|what you.?ll (?:need|bring)|you (?:have|bring)|experience|education|criteria|candidate profile|desired profile|knowledge|competenc|certif|minimum|basic", re.I)),
+    (DUTIES, re.compile(r"responsib|duties|what you.?ll do|role|job description|about the (?:job|role|position)|day to day|key result|accountab|summary|overview|position", re.I)),
+    (ABOUT, re.compile(r"about (?:us|the company|our)|who we are|equal (?:opportunity|employment)|eeo|disclaimer|our (?:company|mission|values)|company", re.I)),
+]
+
+PREFERRED_CUE = re.compile(
+    r"\b(?:prefer(?:red|ably|ence)?|nice[\s-]to[\s-]have|(?:is|are|a|an) (?:big |huge )?(?:plus|bonus|advantage)|added advantage|advantageous|desir(?:ed|able)|ideal(?:ly)?|good to have|beneficial|a plus|welcome[d]?|considered|helpful)\b",
+    re.I,
+)
+REQUIRED_CUE = re.compile(
+    r"\b(?:requir(?:ed|es|ement)|must|mandatory|is a must|essential|need(?:ed|s)?|minimum|at least|only\b|necessary|compulsory|should (?:have|hold|possess|be)|active|current)\b",
+    re.I,
+)
+BENEFIT_CUE = re.compile(
+    r"\b(?:reimburs\w*|we (?:will )?(?:pay|cover|sponsor|fund)|paid (?:for|exam|membership)|sponsor(?:ship|ed)?|tuition|membership|ceus?\b|continuing education (?:units|credits)|stipend|allowance|voucher|bonus (?:for|on|after)|support (?:you|your)|help you (?:get|earn|obtain)|free (?:training|exam|certification)|training (?:will be )?provided|opportunit(?:y|ies) to (?:earn|obtain|get))",
+    re.I,
+)
+GRACE_RE = re.compile(
+    r"\bwithin\s+(?:the\s+first\s+)?(\d{1,2}|one|two|three|four|six|nine|twelve|eighteen|twenty[\s-]four)\s*(?:\(\d+\)\s*)?(months?|years?|yrs?|days?)\b",
+    re.I,
+)
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18,
+    "twenty-four": 24, "twenty four": 24,
+}
+
+
+def heading_kind(heading: str) -> str:
+    """The section a heading opens: required, preferred, duties, benefits, about or other."""
+    for kind, rule in HEADING_RULES:
+        if rule.search(heading):
+            return kind
+    return OTHER
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    section: str  # the kind of the heading above it
+    heading: str | None
+    is_bullet: bool
+
+
+def sentences(text: str) -> Iterator[Sentence]:
+    """Each sentence of structured posting text (see :func:`analysis.text.html_to_text`) with its section."""
+    section, heading = OTHER, None
+    for line in text.split("\n"):
+        if line.startswith("## "):
+            heading = line[3:]
+            section = heading_kind(heading)
+            continue
+        is_bullet = line.startswith("- ")
+        body = line[2:] if is_bullet else line
+        # A bold lead-in inside a line ("Preferred: CCS") acts as a heading for that line only.
+        lead = re.match(r"^([A-Za-z][A-Za-z /&'-]{2,40}):\s+(?=\S)", body)
+        line_section = section
+        if lead:
+            kind = heading_kind(lead.group(1))
+            if kind != OTHER:
+                line_section = kind
+        for s in split_sentences(body):
+            yield Sentence(s, line_section, heading, is_bullet)
+
+
+CLAUSE_SPLIT_RE = re.compile(r";|\bbut\b|\bwhile\b|\bhowever\b|\bwhereas\b|\s[–—]\s|\.\s", re.I)
+
+
+def clauses(sentence: str) -> list[tuple[int, int]]:
+    """Character spans of the clauses of a sentence: cue words bind within a clause."""
+    spans, start = [], 0
+    for m in CLAUSE_SPLIT_RE.finditer(sentence):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(sentence)))
+    return spans
+
+
+def cue_level(clause: str) -> str | None:
+    """required or preferred when the clause says so; the cue nearest the end wins ties."""
+    pref = [m.start() for m in PREFERRED_CUE.finditer(clause)]
+    req = [m.start() for m in REQUIRED_CUE.finditer(clause)]
+    if pref and not req:
+        return PREFERRED
+    if req and not pref:
+        return REQUIRED
+    if pref and req:
+        # "required; ... preferred" within one clause is rare; "must have ... preferably" means preferred
+        return PREFERRED if max(pref) > max(req) else REQUIRED
+    return None
+
+
+def grace_months(text: str) -> int | None:
+    """The grace period of "must obtain X within N months of hire", in months."""
+    m = GRACE_RE.search(text)
+    if not m:
+        return None
+    raw, unit = m.group(1).lower(), m.group(2).lower()
+    n = int(raw) if raw.isdigit() else NUMBER_WORDS.get(raw.replace("-", " "), NUMBER_WORDS.get(raw, 0))
+    if unit.startswith("y"):
+        return n * 12
+    if unit.startswith("d"):
+        return max(1, round(n / 30))
+    return n
+
+
+def is_benefit(text: str, section: str) -> bool:
+    """True when a sentence offers something (exam reimbursement, CEUs) rather than asking for it."""
+    return section == BENEFITS or bool(BENEFIT_CUE.search(text)) and not re.search(r"\b(?:must|required)\b", text, re.I)

@@ -1,0 +1,172 @@
+"""The skills taxonomy: validated data shipped with the package, compiled into a matcher.
+
+``load_taxonomy()`` reads ``taxonomy.yaml`` once, rejects anything malformed
+with a message naming the entry, and returns a :class:`Taxonomy` whose
+``matcher`` finds every alias in a text in one regex pass.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import yaml
+
+CATEGORIES = ("credential", "code_set", "tool", "knowledge", "soft_skill", "setting")
+ISSUERS = ("AAPC", "AHIMA", "ACDIS", "NHA", "PMI", "generic")
+ENTRY_KEYS = {"id", "name", "category", "issuer", "coding", "aliases", "strict", "satisfies"}
+GENERIC_BY_ISSUER = {"AAPC": "AAPC_ANY", "AHIMA": "AHIMA_ANY"}
+CODING_ANY = "CODING_CERT_ANY"
+
+
+class TaxonomyError(ValueError):
+    """The taxonomy file is malformed; the message names the entry and the problem."""
+
+
+@dataclass(frozen=True)
+class Skill:
+    id: str
+    name: str
+    category: str
+    issuer: str | None = None
+    coding: bool = False
+    aliases: tuple[str, ...] = ()
+    strict: tuple[str, ...] = ()
+    satisfies: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Match:
+    skill_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Taxonomy:
+    version: int
+    skills: dict[str, Skill]
+    _pattern: re.Pattern = field(repr=False, default=None)
+    _alias_to_id: dict[str, str] = field(repr=False, default_factory=dict)
+
+    def by_category(self, category: str) -> list[Skill]:
+        return [s for s in self.skills.values() if s.category == category]
+
+    def satisfied_by(self, held: str) -> frozenset[str]:
+        """Every id that holding ``held`` satisfies, itself included (CPC -> CPC-A, AAPC_ANY...)."""
+        skill = self.skills[held]
+        out = {held, *skill.satisfies}
+        if skill.issuer in GENERIC_BY_ISSUER:
+            out.add(GENERIC_BY_ISSUER[skill.issuer])
+        if skill.coding:
+            out.add(CODING_ANY)
+        return frozenset(out)
+
+    def find(self, text: str) -> list[Match]:
+        """Every alias occurrence in ``text``, longest alias first, non-overlapping, in order."""
+        matches = []
+        for m in self._pattern.finditer(text):
+            skill_id = self.skill_for_text(m.group(0))
+            if skill_id:
+                matches.append(Match(skill_id, m.start(), m.end(), m.group(0)))
+        return matches
+
+    def skill_for_text(self, text: str) -> str | None:
+        """The skill id a matched alias text stands for (spacing and hyphens normalised)."""
+        key = _norm_key(text)
+        return self._alias_to_id.get(key) or self._alias_to_id.get("ci:" + key.casefold())
+
+
+def _norm_key(alias: str) -> str:
+    return re.sub(r"[\s\-]+", "-", alias.strip())
+
+
+def _alias_regex(alias: str) -> str:
+    # Spaces and hyphens inside an alias match any run of spaces/hyphens, so
+    # "ICD-10-CM", "ICD 10 CM" and "ICD - 10 - CM" are one alias.
+    parts = re.split(r"[\s\-]+", alias.strip())
+    return r"[\s\-]*".join(re.escape(p) for p in parts)
+
+
+def _validate(raw: object) -> tuple[int, list[dict]]:
+    if not isinstance(raw, dict) or set(raw) - {"version", "skills"}:
+        raise TaxonomyError("taxonomy: top level must be a mapping with 'version' and 'skills' only")
+    entries = raw.get("skills")
+    if not isinstance(entries, list) or not entries:
+        raise TaxonomyError("taxonomy: 'skills' must be a non-empty list")
+    seen: set[str] = set()
+    for i, e in enumerate(entries):
+        where = f"taxonomy entry #{i + 1} ({e.get('id', '?') if isinstance(e, dict) else e!r})"
+        if not isinstance(e, dict):
+            raise TaxonomyError(f"{where}: must be a mapping")
+        unknown = set(e) - ENTRY_KEYS
+        if unknown:
+            raise TaxonomyError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(ENTRY_KEYS)}")
+        for key in ("id", "name", "category"):
+            if not isinstance(e.get(key), str) or not e[key].strip():
+                raise TaxonomyError(f"{where}: '{key}' must be a non-empty string")
+        if e["id"] in seen:
+            raise TaxonomyError(f"{where}: duplicate id {e['id']!r}")
+        seen.add(e["id"])
+        if e["category"] not in CATEGORIES:
+            raise TaxonomyError(f"{where}: category {e['category']!r} is not one of {CATEGORIES}")
+        if e["category"] == "credential" and e.get("issuer") not in ISSUERS:
+            raise TaxonomyError(f"{where}: credential needs an issuer in {ISSUERS}")
+        if e["category"] != "credential" and ("issuer" in e or "coding" in e):
+            raise TaxonomyError(f"{where}: only credentials have 'issuer' and 'coding'")
+        for key in ("aliases", "strict", "satisfies"):
+            value = e.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(a, str) and a.strip() for a in value):
+                raise TaxonomyError(f"{where}: '{key}' must be a list of non-empty strings")
+    for e in entries:
+        for target in e.get("satisfies", []):
+            if target not in seen:
+                raise TaxonomyError(f"taxonomy entry {e['id']}: satisfies unknown id {target!r}")
+    version = raw.get("version")
+    if not isinstance(version, int):
+        raise TaxonomyError("taxonomy: 'version' must be an integer")
+    return version, entries
+
+
+def build_taxonomy(raw: object) -> Taxonomy:
+    """Validate parsed taxonomy data and compile its matcher (tests use small literal taxonomies)."""
+    version, entries = _validate(raw)
+    skills: dict[str, Skill] = {}
+    alias_to_id: dict[str, str] = {}
+    patterns: list[tuple[str, str]] = []  # (alias, regex) to order longest first
+    for e in entries:
+        skill = Skill(
+            id=e["id"],
+            name=e["name"],
+            category=e["category"],
+            issuer=e.get("issuer"),
+            coding=bool(e.get("coding", False)),
+            aliases=tuple(e.get("aliases", [])),
+            strict=tuple(e.get("strict", [])),
+            satisfies=frozenset(e.get("satisfies", [])),
+        )
+        skills[skill.id] = skill
+        for alias in skill.aliases:
+            key = "ci:" + _norm_key(alias).casefold()
+            if alias_to_id.setdefault(key, skill.id) != skill.id:
+                raise TaxonomyError(f"taxonomy: alias {alias!r} belongs to both {alias_to_id[key]} and {skill.id}")
+            patterns.append((alias, "(?i:" + _alias_regex(alias) + ")"))
+        for alias in skill.strict:
+            alias_to_id[_norm_key(alias)] = skill.id
+            patterns.append((alias, _alias_regex(alias)))
+    patterns.sort(key=lambda p: -len(p[0]))
+    # Whole words only, so "CCS" never fires inside "CCSP" or "access"; longest
+    # alias first, so "CPC-A" wins over "CPC" and "ICD-10-CM" over "ICD-10".
+    body = "|".join(p for _, p in patterns)
+    pattern = re.compile(r"(?<!\w)(?:" + body + r")(?!\w)")
+    return Taxonomy(version=version, skills=skills, _pattern=pattern, _alias_to_id=alias_to_id)
+
+
+@cache
+def load_taxonomy() -> Taxonomy:
+    """The shipped taxonomy, validated and compiled once per process."""
+    text = resources.files(__package__).joinpath("taxonomy.yaml").read_text(encoding="utf-8")
+    return build_taxonomy(yaml.safe_load(text))

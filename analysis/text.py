@@ -1,0 +1,142 @@
+"""Posting text: HTML to structured plain text, and splitting it into lines with their section.
+
+The extractor needs the structure that career-site HTML carries: headings
+("Qualifications", "Preferred") decide whether a line is a requirement, and
+bullets separate requirements. So HTML becomes plain text in which a heading
+is a line of its own starting with ``## `` and a list item starts with ``- ``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+BLOCK_TAGS = {
+    "p", "div", "section", "article", "header", "footer", "table", "tr", "ul", "ol",
+    "dl", "dt", "dd", "blockquote", "pre", "form", "main", "aside", "nav", "hr",
+}
+HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "head"}
+BULLET_RE = re.compile(r"^\s*(?:[•·▪◦●■□➢➤►✓✔❖⁃∙*]|-(?=\s)|–|—|\d{1,2}[.)](?=\s)|[a-z][.)](?=\s))\s*")
+INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
+MAX_INPUT_CHARS = 2_000_000  # a posting is a few KB; anything this large is not a posting
+
+
+def looks_like_html(text: str) -> bool:
+    """True when ``text`` carries HTML markup (tags or escaped tags)."""
+    return bool(re.search(r"</?[a-zA-Z][a-zA-Z0-9]*[\s>/]|&lt;/?[a-zA-Z]", text[:5000]))
+
+
+def clean_inline(text: str | None) -> str | None:
+    """One line of text: entities unescaped, invisible characters dropped, spaces collapsed; None if empty."""
+    if text is None:
+        return None
+    text = INVISIBLE_RE.sub("", html.unescape(str(text)))
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text or None
+
+
+def html_to_text(markup: str | None) -> str:
+    """Plain text from posting HTML, keeping headings (``## ``) and list items (``- ``) on their own lines."""
+    if not markup:
+        return ""
+    markup = markup[:MAX_INPUT_CHARS]
+    if "&lt;" in markup and "<" not in markup.replace("&lt;", ""):
+        markup = html.unescape(markup)  # entity-escaped HTML, as some ATS APIs send it
+    if not looks_like_html(markup):
+        return normalise_lines(markup)
+    soup = BeautifulSoup(markup, "lxml")
+    lines: list[str] = []
+    current: list[str] = []
+
+    def flush(prefix: str = "") -> None:
+        text = clean_inline("".join(current))
+        current.clear()
+        if text:
+            lines.append(prefix + text)
+
+    def walk(node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if child.__class__.__name__ in ("Comment", "Doctype", "Declaration", "ProcessingInstruction", "CData"):
+                    continue
+                current.append(str(child))
+                continue
+            if not isinstance(child, Tag) or child.name in SKIP_TAGS:
+                continue
+            name = child.name
+            if name == "br":
+                flush()
+            elif name in HEADING_TAGS:
+                flush()
+                walk(child)
+                flush("## ")
+            elif name == "li":
+                flush()
+                walk(child)
+                flush("- ")
+            elif name in BLOCK_TAGS or name in ("td", "th"):
+                flush()
+                walk(child)
+                flush()
+            else:
+                walk(child)
+
+    walk(soup)
+    flush()
+    return normalise_lines("\n".join(lines))
+
+
+def normalise_lines(text: str) -> str:
+    """Tidy plain text: bullets as ``- ``, bold-looking headings as ``## ``, blank lines dropped."""
+    out = []
+    for raw in text.replace("\r", "\n").split("\n"):
+        line = clean_inline(raw)
+        if not line:
+            continue
+        if line.startswith("## ") or line.startswith("- "):
+            out.append(line)
+            continue
+        bullet = BULLET_RE.match(line)
+        if bullet and bullet.end() < len(line):
+            out.append("- " + line[bullet.end():].strip())
+        elif is_heading_line(line):
+            out.append("## " + line.rstrip(":").strip())
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def is_heading_line(line: str) -> bool:
+    """A short line that reads as a section heading: "QUALIFICATIONS", "Required skills:", "Who you are"."""
+    words = line.rstrip(":").split()
+    if not words or len(words) > 7 or len(line) > 60:
+        return False
+    if line.endswith(":"):
+        return True
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 4 and all(c.isupper() for c in letters)
+
+
+SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z(\"'])")
+ABBREVIATION_END_RE = re.compile(
+    r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:e\.g|i\.e|etc|approx|incl|min|max|yrs?|no|vs|dr|mr|ms|pvt|ltd|inc|co|st|b\.sc|m\.sc|b\.pharm|m\.pharm|pharm)\.)$",
+    re.IGNORECASE,
+)
+
+
+def split_sentences(line: str) -> list[str]:
+    """Split one line into sentences (periods inside "B.Sc." or "e.g." are kept)."""
+    parts = SENTENCE_SPLIT_RE.split(line)
+    merged: list[str] = []
+    for part in parts:
+        # "B.Sc. Nursing" or "approx. 3" would otherwise be cut after the abbreviation
+        if merged and ABBREVIATION_END_RE.search(merged[-1]):
+            merged[-1] += " " + part
+        else:
+            merged.append(part)
+    return [p.strip() for p in merged if p.strip()]

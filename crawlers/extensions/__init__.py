@@ -1,0 +1,1 @@
+"""Scrapy extensions: crawl bookkeeping outside the item path."""

@@ -1,0 +1,93 @@
+"""Record every crawl in ``crawl_runs``: start, end, status, counts, problems and the full stats.
+
+``scrapy crawl`` exits 0 even when a site was unreachable, so a run is
+judged here from its stats: the row says ``ok``, ``partial`` (items stored
+but problems met) or ``failed``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from scrapy import signals
+
+from crawlers.spiders.base import PROBLEMS_ATTR
+from medcoder.db import connect, utcnow
+
+ERROR_STATS = ("medcoder/problems", "log_count/ERROR", "spider_exceptions/count")
+
+
+def run_status(finish_reason: str, items: int, errors: int) -> str:
+    """ok, partial or failed, from how the run ended and what it produced."""
+    if finish_reason != "finished":
+        return "failed"
+    if errors and not items:
+        return "failed"
+    return "partial" if errors else "ok"
+
+
+def _stats_json(stats: dict) -> str:
+    return json.dumps({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in stats.items()}, sort_keys=True, default=str)
+
+
+class CrawlRunRecorder:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.db = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def spider_opened(self, spider):
+        self.db = connect(self.crawler.settings.get("MEDCODER_DB"))
+        source = spider.source_record() if hasattr(spider, "source_record") else {"id": spider.name, "name": spider.name, "spider": spider.name}
+        with self.db.conn:
+            self.db["sources"].upsert({k: v for k, v in source.items() if v is not None}, pk="id")
+            run = self.db["crawl_runs"].insert({
+                "source_id": source["id"],
+                "spider": spider.name,
+                "started_at": utcnow(),
+                "status": "running",
+                "args_json": json.dumps(_public_args(spider), sort_keys=True),
+            })
+        self.crawler.medcoder_run_id = run.last_pk
+        spider.logger.info("crawl run %s recorded in %s", run.last_pk, self.db.conn.execute("pragma database_list").fetchone()[2])
+
+    def spider_closed(self, spider, reason):
+        stats = self.crawler.stats.get_stats()
+        problems = getattr(self.crawler, PROBLEMS_ATTR, [])
+        items = stats.get("item_scraped_count", 0)
+        errors = sum(int(stats.get(k, 0)) for k in ERROR_STATS)
+        run_id = self.crawler.medcoder_run_id
+        now = utcnow()
+        with self.db.conn:
+            self.db["crawl_errors"].insert_all(({"crawl_run_id": run_id, "at": now, **p} for p in problems))
+            self.db["crawl_runs"].update(run_id, {
+                "finished_at": now,
+                "status": run_status(reason, items, errors),
+                "finish_reason": reason,
+                "items_scraped": items,
+                "items_kept": stats.get("medcoder/stored/kept", 0),
+                "items_filtered": stats.get("medcoder/stored/filtered", 0),
+                "errors": errors,
+                "stats_json": _stats_json(stats),
+            })
+        self.db.conn.close()
+
+
+SECRET_HINTS = ("key", "token", "secret", "password", "email")
+
+
+def _public_args(spider) -> dict:
+    """Spider arguments worth recording; anything that looks like a credential is left out."""
+    args = {}
+    for k, v in vars(spider).items():
+        if k.startswith("_") or k in ("crawler", "settings", "start_urls") or not isinstance(v, (str, int, float, bool)):
+            continue
+        if any(h in k.lower() for h in SECRET_HINTS):
+            continue
+        args[k] = v
+    return args

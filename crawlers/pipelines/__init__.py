@@ -1,0 +1,1 @@
+"""Item pipelines, one concern each; their order is set only in ``ITEM_PIPELINES``."""

@@ -1,0 +1,52 @@
+"""Scrapy settings for medcoder: polite by default.
+
+Every crawl identifies itself, obeys robots.txt, throttles itself and
+retries a bounded number of times. Tests and benchmarks override only what
+they must (e.g. delays) with ``-s``.
+"""
+
+BOT_NAME = "medcoder"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+
+# Who we are and how to reach us: site owners should never have to guess.
+USER_AGENT = "medcoder/0.1 (+https://github.com/medcoder/medcoder; job-market research for medical coders)"
+ROBOTSTXT_OBEY = True
+
+# Politeness: at most ~1 request a second per host, backing off when the server slows.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Bounded retries, 429 included (Scrapy's default list has it; kept explicit).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+DOWNLOAD_TIMEOUT = 30
+# A posting page is a few hundred KB at most; refuse anything absurd (and gzip bombs).
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+
+# No control servers listening on the machine running the crawl.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+ITEM_PIPELINES = {
+    "crawlers.pipelines.clean.CleanPipeline": 100,
+    "crawlers.pipelines.relevance.RelevancePipeline": 200,
+    "crawlers.pipelines.store.StorePipeline": 300,
+}
+EXTENSIONS = {
+    "crawlers.extensions.crawl_runs.CrawlRunRecorder": 100,
+}
+
+# Where items land; MEDCODER_DB in the environment or -s MEDCODER_DB=... override it.
+MEDCODER_DB = None
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

@@ -1,0 +1,1 @@
+"""One spider per source; shared parsing lives in :mod:`crawlers.spiders.base`."""

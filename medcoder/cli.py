@@ -1,0 +1,237 @@
+"""The ``medcoder`` command: a thin layer over the library.
+
+Each command parses options and calls the same functions the tests call.
+Every command that touches the database takes ``--db`` (default
+``$MEDCODER_DB``, else ``data/medcoder.db``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="medcoder: a job-market radar for medical coders. Crawl public postings, browse them in Datasette, "
+    "and see what the market asks of you.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+profile_app = typer.Typer(help="Create and check candidate profiles.", no_args_is_help=True)
+app.add_typer(profile_app, name="profile")
+console = Console(stderr=True)
+out = Console()
+
+DbOption = Annotated[Path | None, typer.Option("--db", help="SQLite database (default: $MEDCODER_DB, else data/medcoder.db).")]
+
+
+def _fail(message: str, code: int = 1) -> None:
+    console.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _since_days(since: str | None) -> int | None:
+    if not since:
+        return None
+    m = re.fullmatch(r"(\d+)\s*([dwmy]?)", since.strip().lower())
+    if not m:
+        _fail(f"--since {since!r}: use a number of days like 90d, 12w, 6m or 1y")
+    return int(m.group(1)) * {"": 1, "d": 1, "w": 7, "m": 30, "y": 365}[m.group(2)]
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the database and the report.")] = Path("medcoder-demo"),
+) -> None:
+    """Run the whole pipeline on the bundled demo job board: crawl, analyse, database, report."""
+    from medcoder.demo.run import run_demo
+
+    summary = run_demo(out_dir=out_dir, db_path=db, console=console)
+    out.print(summary.text(), highlight=False)
+    if summary.crawl_status == "failed":
+        raise typer.Exit(1)
+
+
+@app.command()
+def crawl(
+    spider: Annotated[str, typer.Argument(help="Spider name (see `scrapy list`).")],
+    arg: Annotated[list[str] | None, typer.Option("-a", "--arg", help="Spider argument NAME=VALUE (repeatable).")] = None,
+    setting: Annotated[list[str] | None, typer.Option("-s", "--set", help="Scrapy setting NAME=VALUE (repeatable).")] = None,
+    db: DbOption = None,
+    analyse_after: Annotated[bool, typer.Option("--analyse/--no-analyse", help="Run the analysis stage after the crawl.")] = True,
+) -> None:
+    """Crawl one source into the database, then analyse what changed."""
+    from medcoder.crawl import run_spider
+    from medcoder.db import connect
+
+    def pairs(values, what):
+        result = {}
+        for v in values or []:
+            if "=" not in v:
+                _fail(f"{what} {v!r}: write NAME=VALUE")
+            k, _, val = v.partition("=")
+            result[k] = val
+        return result
+
+    with console.status(f"crawling {spider}…") as status:
+        result = run_spider(spider, pairs(arg, "-a"), db=db, settings=pairs(setting, "-s"),
+                            progress=lambda n: status.update(f"crawling {spider}: {n} postings stored"))
+    run = result.run or {}
+    console.print(f"{spider}: {result.status}; {run.get('items_kept', 0)} kept, {run.get('items_filtered', 0)} filtered out, "
+                  f"{run.get('errors', 0)} problems", highlight=False)
+    if analyse_after and result.run:
+        from analysis.pipeline import analyse_db
+
+        res = analyse_db(connect(db))
+        console.print(f"analysed {res.analysed} postings ({res.skipped} unchanged)")
+    if result.status == "failed":
+        raise typer.Exit(1)
+
+
+@app.command()
+def analyse(
+    db: DbOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Re-analyse every posting, not only changed ones.")] = False,
+) -> None:
+    """(Re)extract requirements for stored postings; only changed ones unless --force."""
+    from analysis.pipeline import analyse_db
+    from medcoder.db import connect
+
+    try:
+        database = connect(db, create=False)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    with console.status("analysing…") as status:
+        res = analyse_db(database, force=force, progress=lambda n, t: status.update(f"analysing {n}/{t}"))
+    out.print(f"analysed {res.analysed} postings ({res.skipped} unchanged), {res.requirements} requirements")
+
+
+@app.command()
+def extract(
+    files: Annotated[list[str], typer.Argument(help="Posting files (text or HTML); - for standard input.")],
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, json or table.")] = "jsonl",
+) -> None:
+    """Extract requirements from posting text files and print them."""
+    from medcoder.extract_cli import extract_records
+
+    if fmt not in ("jsonl", "json", "table"):
+        _fail(f"--format {fmt!r}: use jsonl, json or table")
+    records = extract_records(files, stdin=sys.stdin)
+    if fmt == "jsonl":
+        for rec in records:
+            out.print(json.dumps(rec, ensure_ascii=False), highlight=False, soft_wrap=True)
+    elif fmt == "json":
+        out.print(json.dumps(records, ensure_ascii=False, indent=2), highlight=False, soft_wrap=True)
+    else:
+        table = Table("input", "credentials", "code sets", "exp (yrs)", "education", "mode", "scope")
+        for rec in records:
+            creds = ", ".join(f"{c['id']}{'*' if c['level'] == 'required' else ''}" for c in rec["certifications"])
+            table.add_row(rec["input"], creds, ", ".join(c["id"] for c in rec["code_sets"]),
+                          str(rec["experience_years_min"] if rec["experience_years_min"] is not None else ""),
+                          rec["education_min"] or "", rec["remote"] or "", rec["scope"])
+        out.print(table)
+        out.print("* required")
+    if any(rec.get("error") for rec in records):
+        raise typer.Exit(1)
+
+
+@app.command()
+def gap(
+    profile: Annotated[Path, typer.Argument(help="Candidate profile TOML (see `medcoder profile init`).")],
+    db: DbOption = None,
+    country: Annotated[str | None, typer.Option("--country", help="IN or US (default: the profile's countries).")] = None,
+    remote_only: Annotated[bool, typer.Option("--remote-only", help="Only remote postings.")] = False,
+    since: Annotated[str | None, typer.Option("--since", help="Only postings from the last N days, e.g. 90d.")] = None,
+    role_family: Annotated[str | None, typer.Option("--role-family", help="inpatient, outpatient, pro-fee, ed, risk-adjustment...")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html, md or json.")] = "md",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of standard output.")] = None,
+) -> None:
+    """Your skills-gap report: what you qualify for, what blocks the rest, what to do next."""
+    from analysis.gap import gap_report
+    from analysis.profile import ProfileError, load_profile
+    from analysis.report import FORMATS, render
+    from medcoder.db import connect
+
+    if fmt not in FORMATS:
+        _fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
+    try:
+        prof = load_profile(profile)
+    except ProfileError as exc:
+        _fail(str(exc))
+    try:
+        database = connect(db, create=False)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    report = gap_report(database, prof, country=country, remote_only=remote_only, since_days=_since_days(since), role_family=role_family)
+    text = render(report, fmt, profile_name=prof.name)
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        console.print(f"report written to {output}")
+    else:
+        out.print(text, highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option("--host", help="Interface to bind; keep 127.0.0.1 unless you mean to publish.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port.")] = 8001,
+) -> None:
+    """Browse the postings database in Datasette (read-only, on 127.0.0.1 by default)."""
+    from medcoder.db import resolve_db_path
+    from medcoder.serve import datasette_command
+
+    path = resolve_db_path(db)
+    if not path.exists():
+        _fail(f"no database at {path} (run `medcoder demo` or `medcoder crawl` first)")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(f"[yellow]warning:[/yellow] serving on {host}: anyone who can reach this machine can browse the database")
+    cmd = datasette_command(path, host=host, port=port)
+    console.print(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)")
+    raise typer.Exit(subprocess.call(cmd))
+
+
+@profile_app.command("check")
+def profile_check(path: Annotated[Path, typer.Argument(help="Profile TOML to validate.")]) -> None:
+    """Validate a profile: unknown names, typos and wrong types are reported with the line."""
+    from analysis.profile import ProfileError, load_profile
+
+    try:
+        prof = load_profile(path)
+    except ProfileError as exc:
+        _fail(str(exc))
+    out.print(f"{path}: ok ({len(prof.credentials)} credentials, {len(prof.code_sets)} code sets, "
+              f"{prof.experience_years:g} years of experience)")
+
+
+@profile_app.command("init")
+def profile_init(
+    path: Annotated[Path, typer.Argument(help="Where to write the template.")] = Path("profile.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented profile template to fill in."""
+    from analysis.profile import sample_profile_path
+
+    if path.exists() and not force:
+        _fail(f"{path} exists; use --force to overwrite it")
+    path.write_text(sample_profile_path().read_text(encoding="utf-8"), encoding="utf-8")
+    out.print(f"wrote {path}; edit it, then run `medcoder profile check {path}`")
+
+
+def main() -> None:  # pragma: no cover - console-script shim
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,218 @@
+"""The postings database: where it lives, its schema and its migrations.
+
+One SQLite file holds everything Datasette serves. The schema is created and
+migrated by code: each migration is a function applied once, in order, and
+recorded in ``schema_migrations`` so later releases can add tables and columns
+without losing data. Candidate profiles never enter this database.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+DEFAULT_DB = Path("data") / "medcoder.db"
+ENV_VAR = "MEDCODER_DB"
+
+
+def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The database to use: ``explicit`` (``--db``), else ``$MEDCODER_DB``, else ``data/medcoder.db``."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    return DEFAULT_DB
+
+
+def utcnow() -> str:
+    """Current UTC time as an ISO-8601 string with seconds, the format every timestamp column uses."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db["sources"].create(
+        {
+            "id": str,  # the spider name, or spider:argument for multi-board spiders
+            "name": str,
+            "spider": str,
+            "url": str,
+            "country": str,
+            "attribution": str,
+        },
+        pk="id",
+    )
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "source_id": str,
+            "spider": str,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running, ok, partial, failed
+            "finish_reason": str,
+            "items_scraped": int,
+            "items_kept": int,
+            "items_filtered": int,
+            "errors": int,
+            "args_json": str,
+            "stats_json": str,
+        },
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id")],
+    )
+    db["crawl_errors"].create(
+        {
+            "id": int,
+            "crawl_run_id": int,
+            "url": str,
+            "kind": str,
+            "message": str,
+            "at": str,
+        },
+        pk="id",
+        foreign_keys=[("crawl_run_id", "crawl_runs", "id")],
+    )
+    db["postings"].create(
+        {
+            "id": str,  # stable: hash of source + the source's job id or canonical URL
+            "source_id": str,
+            "source_job_id": str,
+            "url": str,
+            "title": str,
+            "employer": str,
+            "location_text": str,
+            "city": str,
+            "region": str,
+            "country": str,
+            "remote": str,  # remote, hybrid, onsite or null
+            "employment_type": str,
+            "salary_min": float,
+            "salary_max": float,
+            "salary_currency": str,
+            "salary_period": str,  # hour, day, week, month, year
+            "salary_annual_min": float,
+            "salary_annual_max": float,
+            "salary_text": str,
+            "posted_at": str,
+            "valid_through": str,
+            "first_seen": str,
+            "last_seen": str,
+            "description": str,  # plain text keeping headings and bullets
+            "attribution": str,
+            "scope": str,  # in or review (out-of-scope postings live in filtered_postings)
+            "relevance_score": float,
+            "relevance_reason": str,
+            "role_family": str,
+            "experience_years_min": float,
+            "experience_setting": str,
+            "education_min": str,
+            "content_hash": str,
+            "analysed_hash": str,  # content_hash + extractor version last analysed
+            "last_crawl_run_id": int,
+            "extras": str,  # JSON: source-specific fields that do not earn a column
+        },
+        pk="id",
+        foreign_keys=[
+            ("source_id", "sources", "id"),
+            ("last_crawl_run_id", "crawl_runs", "id"),
+        ],
+    )
+    # Out-of-scope postings are kept, with the reason, so a wrong call can be reversed.
+    db["filtered_postings"].create(
+        {
+            "id": str,
+            "source_id": str,
+            "url": str,
+            "title": str,
+            "employer": str,
+            "country": str,
+            "relevance_score": float,
+            "reason": str,
+            "first_seen": str,
+            "last_seen": str,
+            "last_crawl_run_id": int,
+            "item_json": str,
+        },
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id"), ("last_crawl_run_id", "crawl_runs", "id")],
+    )
+    db["skills"].create(
+        {"id": str, "name": str, "category": str, "issuer": str}, pk="id"
+    )
+    db["posting_requirements"].create(
+        {
+            "id": int,
+            "posting_id": str,
+            "skill_id": str,
+            "category": str,
+            "level": str,  # required, preferred
+            "alt_group": int,  # alternatives share a number within a posting; null when alone
+            "within_months": int,  # grace period: "must obtain within N months of hire"
+            "detail": str,
+            "evidence": str,
+        },
+        pk="id",
+        foreign_keys=[("posting_id", "postings", "id"), ("skill_id", "skills", "id")],
+    )
+    for table, cols in {
+        "postings": [["source_id"], ["country"], ["remote"], ["role_family"], ["posted_at"], ["last_seen"], ["employer"]],
+        "posting_requirements": [["posting_id"], ["skill_id", "level"], ["level"], ["category"]],
+        "crawl_runs": [["source_id", "started_at"]],
+        "filtered_postings": [["source_id"]],
+    }.items():
+        for columns in cols:
+            db[table].create_index(columns, if_not_exists=True)
+    db["postings"].enable_fts(["title", "description"], create_triggers=True, tokenize="porter")
+
+
+# Append new migrations here; never edit one that has shipped.
+MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
+    (1, "initial schema", _m001_initial),
+]
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The highest migration applied to ``db`` (0 for an empty database)."""
+    if not db["schema_migrations"].exists():
+        return 0
+    row = db.execute("select max(version) from schema_migrations").fetchone()
+    return row[0] or 0
+
+
+def migrate(db: sqlite_utils.Database) -> list[int]:
+    """Apply every pending migration, each in its own transaction; return the versions applied."""
+    if not db["schema_migrations"].exists():
+        db["schema_migrations"].create({"version": int, "name": str, "applied_at": str}, pk="version")
+    current = schema_version(db)
+    applied = []
+    for version, name, fn in MIGRATIONS:
+        if version <= current:
+            continue
+        with db.conn:
+            fn(db)
+            db["schema_migrations"].insert({"version": version, "name": name, "applied_at": utcnow()})
+        applied.append(version)
+    return applied
+
+
+def connect(path: str | os.PathLike | None = None, *, create: bool = True) -> sqlite_utils.Database:
+    """Open the postings database (see :func:`resolve_db_path`), in WAL mode and migrated.
+
+    WAL lets Datasette read while a crawl writes. ``create=False`` refuses to
+    make a new file, for read-only commands pointed at a wrong path.
+    """
+    db_path = resolve_db_path(path)
+    if not create and not db_path.exists():
+        raise FileNotFoundError(f"no database at {db_path} (run `medcoder demo` or `medcoder crawl` first)")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db_path, timeout=30)
+    conn.execute("pragma foreign_keys = on")
+    db = sqlite_utils.Database(conn)
+    db.enable_wal()
+    migrate(db)
+    return db
