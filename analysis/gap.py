@@ -269,6 +269,11 @@ def gap_report(db: sqlite_utils.Database, prof: Profile, *, country: str | None 
         if unlocks:
             missing.append({"id": action_id(action), "label": action_label(action), "kind": action[0], "unlocks": unlocks,
                             "share_gain": round(unlocks / n, 4) if n else 0.0, "_action": action})
+    # "3 years of inpatient experience" also counts as 3 years overall; list it
+    # only when the setting unlocks more than the plain years would.
+    general = {m["_action"][2]: m["unlocks"] for m in missing if m["kind"] == "experience" and m["_action"][1] is None}
+    missing = [m for m in missing if not (m["kind"] == "experience" and m["_action"][1] is not None
+                                          and general.get(m["_action"][2], -1) >= m["unlocks"])]
     missing.sort(key=lambda m: (-m["unlocks"], m["id"]))
 
     plan, current, current_count = [], state, qualified

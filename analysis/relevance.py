@@ -80,7 +80,7 @@ def judge(title: str | None, description: str | None = None) -> Verdict:
     if not title and not text:
         return Verdict(REVIEW, 0.5, "no title or description to judge")
 
-    if NURSE_TITLE.search(title) and not CDI_WORDS.search(title):
+    if NURSE_TITLE.search(title) and not (CDI_WORDS.search(title) or CODING_TITLE.search(title)):
         return Verdict(OUT, 0.05, f"title {title!r}: nursing role, not coding")
     for rx, why in NOT_CODING_TITLE:
         if rx.search(title):

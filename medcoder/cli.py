@@ -53,7 +53,12 @@ def demo(
     db: DbOption = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the database and the report.")] = Path("medcoder-demo"),
 ) -> None:
-    """Run the whole pipeline on the bundled demo job board: crawl, analyse, database, report."""
+    """Run the whole pipeline on the demo board.
+
+    Serves the bundled demo job board on 127.0.0.1, crawls it with Scrapy,
+    extracts requirements, writes the database and a gap report for the
+    sample profile.
+    """
     from medcoder.demo.run import run_demo
 
     summary = run_demo(out_dir=out_dir, db_path=db, console=console)
@@ -70,7 +75,11 @@ def crawl(
     db: DbOption = None,
     analyse_after: Annotated[bool, typer.Option("--analyse/--no-analyse", help="Run the analysis stage after the crawl.")] = True,
 ) -> None:
-    """Crawl one source into the database, then analyse what changed."""
+    """Crawl one source into the database.
+
+    Runs `scrapy crawl SPIDER`, records the run in crawl_runs, then analyses
+    the postings that changed.
+    """
     from medcoder.crawl import run_spider
     from medcoder.db import connect
 
@@ -103,7 +112,10 @@ def analyse(
     db: DbOption = None,
     force: Annotated[bool, typer.Option("--force", help="Re-analyse every posting, not only changed ones.")] = False,
 ) -> None:
-    """(Re)extract requirements for stored postings; only changed ones unless --force."""
+    """Re-extract requirements in the database.
+
+    Only postings whose text or the extractor changed, unless --force.
+    """
     from analysis.pipeline import analyse_db
     from medcoder.db import connect
 
@@ -121,7 +133,10 @@ def extract(
     files: Annotated[list[str], typer.Argument(help="Posting files (text or HTML); - for standard input.")],
     fmt: Annotated[str, typer.Option("--format", help="jsonl, json or table.")] = "jsonl",
 ) -> None:
-    """Extract requirements from posting text files and print them."""
+    """Extract requirements from posting files.
+
+    One record per input, in input order (see docs/extract-format.md).
+    """
     from medcoder.extract_cli import extract_records
 
     if fmt not in ("jsonl", "json", "table"):
@@ -156,7 +171,10 @@ def gap(
     fmt: Annotated[str, typer.Option("--format", help="html, md or json.")] = "md",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of standard output.")] = None,
 ) -> None:
-    """Your skills-gap report: what you qualify for, what blocks the rest, what to do next."""
+    """Your skills-gap report against the market.
+
+    What you qualify for, what blocks the rest, and what to do next.
+    """
     from analysis.gap import gap_report
     from analysis.profile import ProfileError, load_profile
     from analysis.report import FORMATS, render
@@ -188,7 +206,10 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to bind; keep 127.0.0.1 unless you mean to publish.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port.")] = 8001,
 ) -> None:
-    """Browse the postings database in Datasette (read-only, on 127.0.0.1 by default)."""
+    """Browse the database in Datasette.
+
+    Read-only, bound to 127.0.0.1 unless --host says otherwise.
+    """
     from medcoder.db import resolve_db_path
     from medcoder.serve import datasette_command
 
@@ -202,9 +223,36 @@ def serve(
     raise typer.Exit(subprocess.call(cmd))
 
 
+@app.command("eval")
+def evaluate_cmd(
+    split: Annotated[str, typer.Option("--split", help="dev, held_out or both.")] = "both",
+    show_errors: Annotated[bool, typer.Option("--errors", help="List each disagreement with the labels.")] = False,
+) -> None:
+    """Measure extraction accuracy on labels.
+
+    Precision, recall and F1 per field on the labelled postings, for the
+    tuning (dev) and held-apart parts.
+    """
+    from analysis.evaluate import evaluate, format_table
+    from medcoder.demo.board import load_postings
+
+    if split not in ("dev", "held_out", "both"):
+        _fail(f"--split {split!r}: use dev, held_out or both")
+    splits = ["dev", "held_out"] if split == "both" else [split]
+    results = [evaluate(load_postings(), s) for s in splits]
+    out.print(format_table(results), highlight=False)
+    if show_errors:
+        for res in results:
+            for slug, name, missed, extra in res.errors:
+                out.print(f"{res.split} {slug} {name}: missed {sorted(map(str, missed))} extra {sorted(map(str, extra))}", highlight=False)
+
+
 @profile_app.command("check")
 def profile_check(path: Annotated[Path, typer.Argument(help="Profile TOML to validate.")]) -> None:
-    """Validate a profile: unknown names, typos and wrong types are reported with the line."""
+    """Validate a candidate profile.
+
+    Unknown names, typos and wrong types are reported with the line.
+    """
     from analysis.profile import ProfileError, load_profile
 
     try:
@@ -220,7 +268,7 @@ def profile_init(
     path: Annotated[Path, typer.Argument(help="Where to write the template.")] = Path("profile.toml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a commented profile template to fill in."""
+    """Write a commented profile template."""
     from analysis.profile import sample_profile_path
 
     if path.exists() and not force:

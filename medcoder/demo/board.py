@@ -30,6 +30,10 @@ Disallow: {DISALLOWED_PREFIX}
 Sitemap: /sitemap.xml
 """
 LAYOUTS = ("plain", "graph", "array", "multi", "broken")
+# The board's canonical address, declared in each page's JSON-LD "url" as real
+# career sites do. Posting ids come from it, so re-running the demo on another
+# free port updates the same rows instead of adding new ones.
+CANONICAL_BASE = "https://demo-board.medcoder.example"
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ def _script(obj: object) -> str:
 def render_job_page(posting: DemoPosting, base_url: str) -> str:
     """The HTML page of one posting, with its JSON-LD embedded in the posting's layout."""
     p = posting.data
-    url = base_url + posting.path
+    url = CANONICAL_BASE + posting.path
     job = _job_posting_json(p, url)
     org = {"@context": "https://schema.org", "@type": "Organization", "name": p["employer"], "url": p.get("employer_url", base_url)}
     crumbs = {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": [

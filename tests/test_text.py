@@ -1,0 +1,27 @@
+"""HTML to structured text, and sentence splitting."""
+
+from analysis.text import html_to_text, split_sentences
+
+
+def test_headings_bullets_and_entities():
+    html = ("<div><h3>About</h3><p>We&nbsp;are big &amp; kind.</p><p><strong>REQUIREMENTS:</strong><br>• CPC required<br>"
+            "• 2+ yrs</p><ul><li>ICD-10</li><li></li></ul><p>Preferred:</p><p>1. RHIT</p><script>var x = 1;</script></div>")
+    assert html_to_text(html) == ("## About\nWe are big & kind.\n## REQUIREMENTS\n- CPC required\n- 2+ yrs\n- ICD-10\n"
+                                  "## Preferred\n- RHIT")
+
+
+def test_entity_escaped_html_is_unescaped_first():
+    assert html_to_text("&lt;p&gt;Hello&lt;/p&gt;&lt;ul&gt;&lt;li&gt;CPC&lt;/li&gt;&lt;/ul&gt;") == "Hello\n- CPC"
+
+
+def test_plain_text_keeps_lines_and_drops_invisible_characters():
+    assert html_to_text("Line one\u200b\n\n* star bullet\nQUALIFICATIONS\n") == "Line one\n- star bullet\n## QUALIFICATIONS"
+
+
+def test_empty_input():
+    assert html_to_text("") == "" and html_to_text(None) == ""
+
+
+def test_sentences_keep_abbreviations():
+    assert split_sentences("Must hold a CPC. Degree in B.Sc. Nursing or B.Pharm. preferred; U.S. based only.") == [
+        "Must hold a CPC.", "Degree in B.Sc. Nursing or B.Pharm. preferred;", "U.S. based only."]
