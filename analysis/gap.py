@@ -66,6 +66,7 @@ class PostingNeeds:
     country: str | None
     remote: str | None
     url: str
+    source_id: str
     role_family: str | None
     posted_at: str | None
     salary_annual_min: float | None
@@ -92,8 +93,14 @@ class State:
         for cid, status in prof.credentials.items():
             if status == "in_progress":
                 continue
-            held = f"{cid}-A" if status == "apprentice" and f"{cid}-A" in tax.skills else cid
-            creds |= tax.satisfied_by(held)
+            if status == "apprentice":
+                if f"{cid}-A" in tax.skills:
+                    creds |= tax.satisfied_by(f"{cid}-A")
+                else:
+                    # An apprentice (CRC-A, COC-A) holds no full credential: only the generic "any AAPC/coding credential".
+                    creds |= tax.satisfied_by(cid) - {cid} - tax.skills[cid].satisfies
+                continue
+            creds |= tax.satisfied_by(cid)
         rank = EDUCATION_LEVELS.index(prof.education_level) if prof.education_level else -1
         return cls(frozenset(creds), frozenset(prof.code_sets), frozenset(prof.tools), frozenset(prof.skills),
                    prof.experience_years, tuple(sorted(prof.experience_by_setting.items())), rank)
@@ -171,17 +178,17 @@ def load_market(db: sqlite_utils.Database, *, country: str | None = None, countr
     if role_family:
         where.append("p.role_family = ?")
         params.append(role_family)
-    sql = f"""select p.id, p.title, p.employer, coalesce(p.location_text, p.city), p.country, p.remote, p.url, p.role_family,
+    sql = f"""select p.id, p.title, p.employer, coalesce(p.location_text, p.city), p.country, p.remote, p.url, p.source_id, p.role_family,
                      p.posted_at, p.salary_annual_min, p.salary_annual_max, p.salary_currency,
                      p.experience_years_min, p.experience_setting, p.education_min
               from postings p where {' and '.join(where)} order by p.posted_at desc, p.id"""
     postings: dict[str, PostingNeeds] = {}
     for row in db.execute(sql, params).fetchall():
-        p = PostingNeeds(*row[:12])
-        if row[12] is not None:
-            p.needs.append(Need("experience", years=row[12], setting=row[13]))
-        if row[14]:
-            p.needs.append(Need("education", edu=row[14]))
+        p = PostingNeeds(*row[:13])
+        if row[13] is not None:
+            p.needs.append(Need("experience", years=row[13], setting=row[14]))
+        if row[15]:
+            p.needs.append(Need("education", edu=row[15]))
         postings[p.id] = p
     if not postings:
         return []
@@ -278,16 +285,17 @@ def gap_report(db: sqlite_utils.Database, prof: Profile, *, country: str | None 
 
     plan, current, current_count = [], state, qualified
     for _ in range(plan_steps):
+        # Candidates come from the state after the steps so far: a step may only pay off after an earlier one.
         best_step = None
-        for m in missing:
-            count = _qualified_count(postings, current.with_action(m["_action"], tax))
+        for action in sorted(candidate_actions(postings, current), key=action_id):
+            count = _qualified_count(postings, current.with_action(action, tax))
             if count > current_count and (best_step is None or count > best_step[1]):
-                best_step = (m, count)
+                best_step = (action, count)
         if not best_step:
             break
-        m, count = best_step
-        current = current.with_action(m["_action"], tax)
-        plan.append({"id": m["id"], "label": m["label"], "gain": round((count - current_count) / n, 4),
+        action, count = best_step
+        current = current.with_action(action, tax)
+        plan.append({"id": action_id(action), "label": action_label(action), "gain": round((count - current_count) / n, 4),
                      "cumulative_share": round(count / n, 4), "postings": count})
         current_count = count
 
@@ -303,10 +311,14 @@ def gap_report(db: sqlite_utils.Database, prof: Profile, *, country: str | None 
                       "near_miss_median_annual": _median(u), "near_miss_with_salary": len(u),
                       "postings_with_salary": len([p for p in postings if p.salary_currency == cur])}
 
-    demand = Counter()
+    demand: Counter = Counter()
+    demand_need: dict[str, Need] = {}
     for p in postings:
-        for need in {nd.label for nd in p.needs if nd.kind in ("credential", "code_set") and nd.level == "required"}:
-            demand[need] += 1
+        for nd in p.needs:
+            if nd.kind in ("credential", "code_set") and nd.level == "required":
+                demand_need.setdefault(nd.label, nd)
+        for label in {nd.label for nd in p.needs if nd.kind in ("credential", "code_set") and nd.level == "required"}:
+            demand[label] += 1
     have = {*prof.held_credentials(), *prof.code_sets, *prof.tools, *prof.skills}
     asked = Counter()
     for p in postings:
@@ -315,8 +327,9 @@ def gap_report(db: sqlite_utils.Database, prof: Profile, *, country: str | None 
     strengths = sorted(({"id": h, "postings": asked.get(h, 0), "share": round(asked.get(h, 0) / n, 4) if n else 0.0} for h in have),
                        key=lambda s: -s["postings"])
 
-    ranked = sorted(postings, key=lambda p: (["qualified", "qualified_gaps_preferred", "near_miss", "out_of_reach"].index(statuses[p.id]),
-                                             -match_score(p, state), p.posted_at or "", p.id))
+    order = ["qualified", "qualified_gaps_preferred", "near_miss", "out_of_reach"]
+    newest_first = sorted(postings, key=lambda p: (p.posted_at or "", p.id), reverse=True)
+    ranked = sorted(newest_first, key=lambda p: (order.index(statuses[p.id]), -match_score(p, state)))
     best_matches = [{
         "id": p.id, "title": p.title, "employer": p.employer, "location": p.location, "country": p.country, "remote": p.remote,
         "url": p.url, "status": statuses[p.id], "score": match_score(p, state),
@@ -335,7 +348,7 @@ def gap_report(db: sqlite_utils.Database, prof: Profile, *, country: str | None 
         "filters": {"country": country, "countries": None if country else prof.countries, "remote_only": remote_only,
                     "since_days": since_days, "role_family": role_family},
         "postings_considered": n,
-        "sources": sorted({r[0] for r in db.execute("select distinct source_id from postings where scope = 'in'").fetchall()}),
+        "sources": sorted({p.source_id for p in postings}),
         "date_window": {"first": dates[0] if dates else None, "last": dates[-1] if dates else None},
         "status_counts": dict(counts),
         "qualified": qualified,
@@ -345,7 +358,8 @@ def gap_report(db: sqlite_utils.Database, prof: Profile, *, country: str | None 
         "missing": missing,
         "plan": plan,
         "money": money,
-        "demand": [{"id": k, "postings": v, "share": round(v / n, 4)} for k, v in demand.most_common(20)],
+        "demand": [{"id": k, "postings": v, "share": round(v / n, 4), "have": met(demand_need[k], state)}
+                   for k, v in sorted(demand.items(), key=lambda kv: (-kv[1], kv[0]))[:20]],
         "strengths": strengths,
         "best_matches": best_matches,
     }

@@ -54,9 +54,13 @@ def sample_profile_path() -> Path:
 
 
 def _line_of(text: str, key: str) -> int | None:
-    for i, line in enumerate(text.splitlines(), start=1):
-        if re.match(rf"\s*\[*\s*{re.escape(key)}\b", line) or re.search(rf"[\"']{re.escape(key)}[\"']", line):
-            return i
+    """The first line naming ``key``: as a key (also inside an inline table), a table header or a quoted value."""
+    k = re.escape(key)
+    patterns = (rf"(?:^|[{{,\s.])\s*{k}\s*=", rf"^\s*\[+\s*(?:[\w.-]+\.)?{k}\s*\]", rf"[\"']{k}[\"']")
+    for pattern in patterns:
+        for i, line in enumerate(text.splitlines(), start=1):
+            if re.search(pattern, line.split("#", 1)[0]):
+                return i
     return None
 
 
@@ -160,11 +164,15 @@ def load_profile(path: str | Path, taxonomy: Taxonomy | None = None) -> Profile:
     else:
         prof.experience_years = float(years)
     settings = {s.id for s in tax.by_category("setting")}
-    for setting, value in (exp.get("settings") or {}).items():
+    by_setting = exp.get("settings") or {}
+    if not isinstance(by_setting, dict):
+        problem("settings", "experience 'settings' must be a table of years, e.g. settings = { inpatient = 2 }")
+        by_setting = {}
+    for setting, value in by_setting.items():
         if setting not in settings:
             problem(setting, f"unknown experience setting {setting!r}{_suggest(setting, settings)}")
-        elif not isinstance(value, (int, float)) or isinstance(value, bool):
-            problem(setting, f"experience in {setting} must be a number of years")
+        elif not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            problem(setting, f"experience in {setting} must be a number of years >= 0, not {value!r}")
         else:
             prof.experience_by_setting[setting] = float(value)
 

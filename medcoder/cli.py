@@ -35,7 +35,7 @@ DbOption = Annotated[Path | None, typer.Option("--db", help="SQLite database (de
 
 
 def _fail(message: str, code: int = 1) -> None:
-    console.print(f"[red]error:[/red] {message}", highlight=False)
+    console.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -260,7 +260,7 @@ def profile_check(path: Annotated[Path, typer.Argument(help="Profile TOML to val
     except ProfileError as exc:
         _fail(str(exc))
     out.print(f"{path}: ok ({len(prof.credentials)} credentials, {len(prof.code_sets)} code sets, "
-              f"{prof.experience_years:g} years of experience)")
+              f"{prof.experience_years:g} years of experience)", highlight=False, soft_wrap=True)
 
 
 @profile_app.command("init")
