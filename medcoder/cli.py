@@ -62,7 +62,7 @@ def demo(
     from medcoder.demo.run import run_demo
 
     summary = run_demo(out_dir=out_dir, db_path=db, console=console)
-    out.print(summary.text(), highlight=False)
+    out.print(summary.text(), highlight=False, soft_wrap=True)
     if summary.crawl_status == "failed":
         raise typer.Exit(1)
 

@@ -56,6 +56,8 @@ def test_demo_writes_database_report_and_summary(demo_dir):
         assert (out / name).stat().st_size > 500
     assert "postings kept:" in proc.stdout and "filtered out" in proc.stdout and "top required credentials: CPC" in proc.stdout
     assert f"medcoder serve --db {out / 'medcoder.db'}" in proc.stdout
+    serve_line = next(line for line in proc.stdout.splitlines() if "serve --db" in line).split()
+    assert Path(serve_line[0]).name == "medcoder" and (serve_line[0] == "medcoder" or Path(serve_line[0]).exists())
     assert "[2/4]" in proc.stderr  # progress while it works
     report = json.loads((out / "gap-report.json").read_text())
     assert report["postings_considered"] > 50

@@ -8,6 +8,8 @@ and summarise.
 from __future__ import annotations
 
 import shlex
+import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,9 +51,20 @@ class DemoSummary:
             f"  crawl log: {self.log_path}",
             "",
             "Browse the database in Datasette:",
-            f"  medcoder serve --db {db}",
+            f"  {medcoder_command()} serve --db {db}",
             "",
         ])
+
+
+def medcoder_command() -> str:
+    """How this user can type ``medcoder``: the bare name when it is on PATH, else the venv's script."""
+    script = Path(sys.executable).parent / "medcoder"
+    if shutil.which("medcoder") and Path(shutil.which("medcoder")).resolve() == script.resolve():
+        return "medcoder"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
 
 
 def top_required_credentials(db, limit: int = 5) -> list[tuple[str, int]]:
