@@ -26,6 +26,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+# Back off on 429/5xx: the host's delay grows to Retry-After or 2s, 4s, 8s... (at most a minute).
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 60.0
 DOWNLOAD_TIMEOUT = 30
 # A posting page is a few hundred KB at most; refuse anything absurd (and gzip bombs).
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
@@ -42,7 +45,14 @@ ITEM_PIPELINES = {
     "crawlers.pipelines.store.StorePipeline": 300,
 }
 EXTENSIONS = {
+    "crawlers.middlewares.RedactLogsExtension": 0,
     "crawlers.extensions.crawl_runs.CrawlRunRecorder": 100,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawlers.middlewares.BackoffRetryMiddleware": 550,
+    # Sees responses before the retry middleware (550) does: a reserved page is dropped, never retried.
+    "crawlers.middlewares.TdmReservationMiddleware": 560,
 }
 
 # Where items land; MEDCODER_DB in the environment or -s MEDCODER_DB=... override it.

@@ -11,14 +11,19 @@ import json
 
 from scrapy import signals
 
-from crawlers.spiders.base import PROBLEMS_ATTR
+from crawlers.redact import redact
+from crawlers.spiders.base import BOARD_GONE_STAT, MISSING_CREDENTIALS_REASON, PROBLEMS_ATTR
 from medcoder.db import connect, utcnow
 
 ERROR_STATS = ("medcoder/problems", "log_count/ERROR", "spider_exceptions/count")
 
 
-def run_status(finish_reason: str, items: int, errors: int) -> str:
-    """ok, partial or failed, from how the run ended and what it produced."""
+def run_status(finish_reason: str, items: int, errors: int, *, board_gone: bool = False) -> str:
+    """ok, partial, failed, gone (the board no longer exists) or skipped (no API key), from how the run ended."""
+    if finish_reason == MISSING_CREDENTIALS_REASON:
+        return "skipped"
+    if board_gone:
+        return "gone"
     if finish_reason != "finished":
         return "failed"
     if errors and not items:
@@ -27,7 +32,7 @@ def run_status(finish_reason: str, items: int, errors: int) -> str:
 
 
 def _stats_json(stats: dict) -> str:
-    return json.dumps({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in stats.items()}, sort_keys=True, default=str)
+    return redact(json.dumps({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in stats.items()}, sort_keys=True, default=str))
 
 
 class CrawlRunRecorder:
@@ -67,7 +72,7 @@ class CrawlRunRecorder:
             self.db["crawl_errors"].insert_all(({"crawl_run_id": run_id, "at": now, **p} for p in problems))
             self.db["crawl_runs"].update(run_id, {
                 "finished_at": now,
-                "status": run_status(reason, items, errors),
+                "status": run_status(reason, items, errors, board_gone=bool(stats.get(BOARD_GONE_STAT))),
                 "finish_reason": reason,
                 "items_scraped": items,
                 "items_kept": stats.get("medcoder/stored/kept", 0),

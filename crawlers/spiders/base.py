@@ -6,30 +6,66 @@ broken pages and counting problems is done here, once.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator
+from typing import Any
 
 import scrapy
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
 from crawlers.items import PostingItem
 from crawlers.jsonld import find_job_postings, posting_from_jsonld
+from crawlers.redact import redact
 
 PROBLEMS_ATTR = "medcoder_problems"
+BOARD_GONE_STAT = "medcoder/board_gone"
+MISSING_CREDENTIALS_REASON = "missing_credentials"
 
 
 class MedcoderSpider(scrapy.Spider):
-    """Common behaviour: a source id, and problems reported with what and where."""
+    """Common behaviour: a source id, credentials from the environment, problems reported with what and where.
+
+    Every spider accepts ``-a source=ID`` to write under a registry entry's
+    id instead of the one it derives.
+    """
 
     #: shown in Datasette and reports; defaults to the spider name
     source_name: str | None = None
     #: attribution text stored with every posting, for boards that require credit
     attribution: str | None = None
     country: str | None = None
+    #: environment variables the spider cannot run without (API keys)
+    required_env: tuple[str, ...] = ()
+
+    def __init__(self, *args, source: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._source_override = source
 
     @property
     def source_id(self) -> str:
-        """The ``sources.id`` this crawl writes under (multi-board spiders add their board)."""
+        """The ``sources.id`` this crawl writes under: ``-a source=``, else :meth:`default_source_id`."""
+        return self._source_override or self.default_source_id()
+
+    def default_source_id(self) -> str:
+        """Multi-board spiders add their board: ``greenhouse:acme``."""
         return self.name
+
+    @classmethod
+    def missing_env(cls) -> list[str]:
+        """The required environment variables that are unset or empty."""
+        return [name for name in cls.required_env if not os.environ.get(name)]
+
+    def check_credentials(self) -> None:
+        """Stop the crawl with a clear message (not a traceback) when an API key is missing."""
+        missing = self.missing_env()
+        if missing:
+            self.logger.error("%s needs %s in the environment; skipping this source", self.name, ", ".join(missing))
+            self.crawler.stats.set_value("medcoder/missing_env", ",".join(missing))
+            raise CloseSpider(MISSING_CREDENTIALS_REASON)
 
     def source_record(self) -> dict:
         """The ``sources`` row for this crawl."""
@@ -44,6 +80,7 @@ class MedcoderSpider(scrapy.Spider):
 
     def report_problem(self, url: str, kind: str, message: str) -> None:
         """Log a broken input with its URL, count it in the run's stats and keep it for ``crawl_errors``."""
+        url, message = redact(url), redact(message)
         self.logger.warning("%s: %s (%s)", kind, message, url)
         self.crawler.stats.inc_value(f"medcoder/problems/{kind}")
         self.crawler.stats.inc_value("medcoder/problems")
@@ -83,3 +120,52 @@ class JobPostingSpider(MedcoderSpider):
     def adjust_item(self, item: PostingItem, job: dict, response: Response) -> PostingItem:
         """Hook for site spiders to fix one site's quirks; the default keeps the item as is."""
         return item
+
+
+class ApiSpider(MedcoderSpider):
+    """A spider over a JSON API or ATS endpoint.
+
+    ``-a api_base=URL`` points it at a mirror, a proxy or a test server; the
+    default is the real public endpoint (``default_api_base``). JSON that
+    does not parse, a board that is gone (404 on the board itself) and
+    requests that fail after their retries are reported, counted and skipped.
+    """
+
+    default_api_base: str = ""
+
+    def __init__(self, *args, api_base: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.api_base = (api_base or self.default_api_base).rstrip("/")
+
+    def api_request(self, url: str, callback, *, board: bool = False, **kwargs) -> scrapy.Request:
+        """A request whose failures are reported; ``board=True`` marks the board's own URL, where 404 means gone."""
+        meta = kwargs.pop("meta", {})
+        if board:
+            meta["handle_httpstatus_list"] = [404, 410]
+            meta["medcoder_board"] = True
+        return scrapy.Request(url, callback=callback, errback=self.request_failed, meta=meta, **kwargs)
+
+    def board_gone(self, response: Response) -> bool:
+        """True (and recorded) when the board itself answers 404/410: the employer closed or moved it."""
+        if response.meta.get("medcoder_board") and response.status in (404, 410):
+            self.logger.warning("board gone: %s answered %s", redact(response.url), response.status)
+            self.crawler.stats.set_value(BOARD_GONE_STAT, response.status)
+            return True
+        return False
+
+    def json_of(self, response: Response) -> Any | None:
+        """The response's JSON, or None after reporting it as malformed."""
+        try:
+            return json.loads(response.text)
+        except (ValueError, AttributeError) as exc:
+            self.report_problem(response.url, "invalid_json", f"response is not valid JSON ({str(exc)[:200]})")
+            return None
+
+    def request_failed(self, failure: Failure) -> None:
+        """Errback: an HTTP error or a network failure after retries, reported with its URL."""
+        request = failure.request
+        if failure.check(HttpError):
+            response = failure.value.response
+            self.report_problem(response.url, "http_error", f"HTTP {response.status} after retries")
+        else:
+            self.report_problem(request.url, "network_error", f"{failure.type.__name__}: {failure.getErrorMessage()[:300]}")
