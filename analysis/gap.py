@@ -31,6 +31,7 @@ import sqlite_utils
 from analysis.extract import EDUCATION_LEVELS
 from analysis.profile import Profile
 from analysis.taxonomy import CODING_ANY, Taxonomy, load_taxonomy
+from medcoder.lifecycle import open_as_of
 
 GENERIC_STAND_IN = {"AAPC_ANY": "CPC", "AHIMA_ANY": "CCS", CODING_ANY: "CPC"}
 BLOCKING = ("credential", "code_set", "experience", "education")
@@ -162,9 +163,17 @@ def match_score(p: PostingNeeds, state: State) -> float:
 
 def load_market(db: sqlite_utils.Database, *, country: str | None = None, countries: list[str] | None = None,
                 remote_only: bool = False, since_days: int | None = None, role_family: str | None = None,
-                now: datetime | None = None) -> list[PostingNeeds]:
-    """In-scope postings with their needs, filtered as the report asks."""
-    where, params = ["p.scope = 'in'"], []
+                now: datetime | None = None, as_of: str | None = None) -> list[PostingNeeds]:
+    """Open, in-scope, de-duplicated postings with their needs, filtered as the report asks.
+
+    Each cluster of duplicates counts once (its representative). ``as_of``
+    (an ISO date) asks for the postings open on that day instead of today.
+    """
+    where, params = ["p.scope = 'in'", "coalesce(p.is_representative, 1) = 1"], []
+    if as_of:
+        where.append(open_as_of(as_of))
+    else:
+        where.append("p.closed_at is null")
     wanted = [country.upper()] if country else [c.upper() for c in (countries or [])]
     if wanted:
         where.append(f"p.country in ({','.join('?' * len(wanted))})")
@@ -258,11 +267,11 @@ def _median(values: list[float]) -> float | None:
 
 def gap_report(db: sqlite_utils.Database, prof: Profile, *, country: str | None = None, remote_only: bool = False,
                since_days: int | None = None, role_family: str | None = None, best: int = 10, plan_steps: int = 5,
-               taxonomy: Taxonomy | None = None, now: datetime | None = None) -> dict:
+               taxonomy: Taxonomy | None = None, now: datetime | None = None, as_of: str | None = None) -> dict:
     """The whole report as a JSON-ready dict (the documented ``--format json`` interface)."""
     tax = taxonomy or load_taxonomy()
     postings = load_market(db, country=country, countries=None if country else prof.countries, remote_only=remote_only,
-                           since_days=since_days, role_family=role_family, now=now)
+                           since_days=since_days, role_family=role_family, now=now, as_of=as_of)
     n = len(postings)
     state = State.from_profile(prof, tax)
     statuses = {p.id: status_of(p, state) for p in postings}
@@ -346,7 +355,7 @@ def gap_report(db: sqlite_utils.Database, prof: Profile, *, country: str | None 
         "report_version": 1,
         "generated_at": (now or datetime.now(UTC)).replace(microsecond=0).isoformat(),
         "filters": {"country": country, "countries": None if country else prof.countries, "remote_only": remote_only,
-                    "since_days": since_days, "role_family": role_family},
+                    "since_days": since_days, "role_family": role_family, "as_of": as_of},
         "postings_considered": n,
         "sources": sorted({p.source_id for p in postings}),
         "date_window": {"first": dates[0] if dates else None, "last": dates[-1] if dates else None},

@@ -69,19 +69,26 @@ def demo(
 
 @app.command()
 def crawl(
-    spider: Annotated[str, typer.Argument(help="Spider name (see `scrapy list`).")],
-    arg: Annotated[list[str] | None, typer.Option("-a", "--arg", help="Spider argument NAME=VALUE (repeatable).")] = None,
+    names: Annotated[list[str] | None, typer.Argument(help="Registry entries to crawl (default: every enabled one).")] = None,
+    country: Annotated[str | None, typer.Option("--country", help="Only entries for IN or US.")] = None,
+    registry: Annotated[Path | None, typer.Option("--registry", help="Sources registry TOML (default: $MEDCODER_REGISTRY, else the shipped one).")] = None,
+    spider: Annotated[str | None, typer.Option("--spider", help="Run one spider directly instead of registry entries.")] = None,
+    arg: Annotated[list[str] | None, typer.Option("-a", "--arg", help="With --spider: argument NAME=VALUE (repeatable).")] = None,
     setting: Annotated[list[str] | None, typer.Option("-s", "--set", help="Scrapy setting NAME=VALUE (repeatable).")] = None,
     db: DbOption = None,
-    analyse_after: Annotated[bool, typer.Option("--analyse/--no-analyse", help="Run the analysis stage after the crawl.")] = True,
+    log_dir: Annotated[Path | None, typer.Option("--log-dir", help="Write one crawl log per source here.")] = None,
+    analyse_after: Annotated[bool, typer.Option("--analyse/--no-analyse", help="Run the analysis stage after crawling.")] = True,
 ) -> None:
-    """Crawl one source into the database.
+    """Crawl the registry's sources into the database.
 
-    Runs `scrapy crawl SPIDER`, records the run in crawl_runs, then analyses
-    the postings that changed.
+    Every enabled entry of the sources registry, or those named, or those of
+    one --country; each in its own Scrapy process, recorded in crawl_runs.
+    One failing source never stops the others. --spider NAME -a k=v runs one
+    spider directly.
     """
-    from medcoder.crawl import run_spider
+    from medcoder.crawl import crawl_sources
     from medcoder.db import connect
+    from medcoder.registry import RegistryError, SourceEntry, load_registry, select, spider_names
 
     def pairs(values, what):
         result = {}
@@ -92,19 +99,69 @@ def crawl(
             result[k] = val
         return result
 
-    with console.status(f"crawling {spider}…") as status:
-        result = run_spider(spider, pairs(arg, "-a"), db=db, settings=pairs(setting, "-s"),
-                            progress=lambda n: status.update(f"crawling {spider}: {n} postings stored"))
-    run = result.run or {}
-    console.print(f"{spider}: {result.status}; {run.get('items_kept', 0)} kept, {run.get('items_filtered', 0)} filtered out, "
-                  f"{run.get('errors', 0)} problems", highlight=False)
-    if analyse_after and result.run:
+    if spider:
+        if names:
+            _fail("give registry entries or --spider, not both")
+        if spider not in spider_names():
+            _fail(f"unknown spider {spider!r}; known: {', '.join(sorted(spider_names()))}")
+        args = pairs(arg, "-a")
+        entries = [SourceEntry(args.pop("source", spider), spider, spider, "ANY", True, args)]
+    else:
+        if arg:
+            _fail("-a goes with --spider; registry entries carry their own arguments")
+        try:
+            entries = select(load_registry(registry), names, country)
+        except RegistryError as exc:
+            _fail(str(exc))
+    if not entries:
+        _fail("nothing to crawl: no enabled registry entry matches")
+    connect(db).conn.close()  # create and migrate once, before the crawl processes start
+    with console.status("crawling…") as status:
+        outcomes = crawl_sources(
+            entries, db=db, settings=pairs(setting, "-s"), log_dir=log_dir,
+            on_start=lambda e: status.update(f"crawling {e.id}…"),
+            on_done=lambda o: console.print(
+                f"{o.entry_id}: {o.status}; {o.kept} kept, {o.filtered} filtered out, {o.errors} problems"
+                + (f" ({o.message})" if o.message else ""), highlight=False, soft_wrap=True),
+        )
+    if analyse_after and any(o.status not in ("skipped", "failed") for o in outcomes):
         from analysis.pipeline import analyse_db
 
         res = analyse_db(connect(db))
         console.print(f"analysed {res.analysed} postings ({res.skipped} unchanged)")
-    if result.status == "failed":
+    failed = [o.entry_id for o in outcomes if o.status == "failed"]
+    if failed:
+        console.print(f"[red]failed:[/red] {', '.join(failed)}", highlight=False)
         raise typer.Exit(1)
+
+
+@app.command()
+def sources(
+    registry: Annotated[Path | None, typer.Option("--registry", help="Sources registry TOML.")] = None,
+    db: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """List the sources registry with each entry's last run.
+
+    Shows each entry's spider, country, whether it is enabled, and its last
+    run's time, status and item count from crawl_runs.
+    """
+    from medcoder.registry import RegistryError, load_registry
+    from medcoder.sources_status import registry_status
+
+    try:
+        entries = load_registry(registry)
+    except RegistryError as exc:
+        _fail(str(exc))
+    rows = registry_status(entries, db)
+    if fmt == "json":
+        out.print(json.dumps(rows, indent=2), highlight=False, soft_wrap=True)
+        return
+    table = Table("id", "spider", "country", "enabled", "last run", "status", "items", "label")
+    for r in rows:
+        table.add_row(r["id"], r["spider"], r["country"], "yes" if r["enabled"] else "no", r["last_run"] or "never",
+                      r["status"] or "", str(r["items"] if r["items"] is not None else ""), r["label"])
+    out.print(table)
 
 
 @app.command()

@@ -8,6 +8,7 @@ result is read from the ``crawl_runs`` row the crawl wrote.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -84,5 +85,73 @@ def run_spider(
     if row:
         cols = [d[0] for d in conn.execute("select * from crawl_runs limit 0").description]
         run = dict(zip(cols, row))
-    conn.conn.close() if hasattr(conn, "conn") else None
+    conn.conn.close()
     return CrawlResult(spider=spider, returncode=proc.returncode, run=run, log_path=log_file)
+
+
+@dataclass
+class SourceOutcome:
+    entry_id: str
+    spider: str
+    status: str  # ok, partial, failed, gone, skipped
+    kept: int = 0
+    filtered: int = 0
+    errors: int = 0
+    message: str | None = None
+    log_path: Path | None = None
+
+
+def record_skipped(db, entry, message: str) -> None:
+    """A crawl_runs row for a source that could not start (no API key): visible in Datasette and `medcoder sources`."""
+    from medcoder.db import utcnow
+
+    now = utcnow()
+    with db.conn:
+        db["sources"].upsert({"id": entry.id, "name": entry.label, "spider": entry.spider, "country": entry.country}, pk="id")
+        db["crawl_runs"].insert({"source_id": entry.id, "spider": entry.spider, "started_at": now, "finished_at": now,
+                                 "status": "skipped", "finish_reason": message, "items_scraped": 0, "items_kept": 0,
+                                 "items_filtered": 0, "errors": 0, "args_json": json.dumps(entry.args, sort_keys=True)})
+
+
+def crawl_sources(
+    entries,
+    *,
+    db: str | os.PathLike | None = None,
+    settings: dict[str, str] | None = None,
+    log_dir: str | os.PathLike | None = None,
+    on_start: Callable[[object], None] | None = None,
+    on_done: Callable[[SourceOutcome], None] | None = None,
+) -> list[SourceOutcome]:
+    """Crawl each registry entry in its own process; one failing source never stops the others."""
+    from medcoder.registry import spider_class
+
+    db_path = resolve_db_path(db)
+    outcomes = []
+    for entry in entries:
+        if on_start:
+            on_start(entry)
+        try:
+            missing = spider_class(entry.spider).missing_env()
+        except Exception as exc:  # an unloadable spider is that source's failure, not the run's
+            missing, outcome = [], SourceOutcome(entry.id, entry.spider, "failed", message=f"cannot load spider: {exc}")
+        else:
+            outcome = None
+        if missing:
+            message = f"missing environment variable(s) {', '.join(missing)}"
+            record_skipped(connect(db_path), entry, message)
+            outcome = SourceOutcome(entry.id, entry.spider, "skipped", message=message)
+        elif outcome is None:
+            log_path = Path(log_dir) / f"{entry.id.replace(':', '_')}.log" if log_dir else None
+            try:
+                result = run_spider(entry.spider, {**entry.args, "source": entry.id}, db=db_path, settings=settings, log_path=log_path)
+                run = result.run or {}
+                outcome = SourceOutcome(entry.id, entry.spider, result.status, run.get("items_kept") or 0,
+                                        run.get("items_filtered") or 0, run.get("errors") or 0,
+                                        None if result.run else f"the crawl process exited {result.returncode} before recording a run",
+                                        log_path)
+            except Exception as exc:
+                outcome = SourceOutcome(entry.id, entry.spider, "failed", message=str(exc)[:500])
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+    return outcomes

@@ -170,9 +170,29 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     db["postings"].enable_fts(["title", "description"], create_triggers=True, tokenize="porter")
 
 
+def _m002_quality_and_lifecycle(db: sqlite_utils.Database) -> None:
+    postings = db["postings"]
+    for column, kind in (("role_level", str), ("salary_predicted", int), ("cluster_id", str), ("is_representative", int),
+                         ("closed_at", str), ("reopened_at", str), ("times_reopened", int)):
+        postings.add_column(column, kind)
+    # Existing rows: each posting is its own cluster until de-duplication runs.
+    db.execute("update postings set cluster_id = id, is_representative = 1, times_reopened = 0")
+    # Earlier versions of a posting whose text changed, to study how requirements move.
+    db["posting_history"].create(
+        {"id": int, "posting_id": str, "replaced_at": str, "title": str, "description": str, "content_hash": str,
+         "first_seen": str, "last_seen": str},
+        pk="id",
+        foreign_keys=[("posting_id", "postings", "id")],
+    )
+    for columns in (["cluster_id"], ["closed_at"], ["is_representative"], ["salary_currency", "salary_period"], ["region"]):
+        postings.create_index(columns, if_not_exists=True)
+    db["posting_history"].create_index(["posting_id"], if_not_exists=True)
+
+
 # Append new migrations here; never edit one that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _m001_initial),
+    (2, "de-duplication clusters, lifecycle and posting history", _m002_quality_and_lifecycle),
 ]
 
 

@@ -76,6 +76,7 @@ def posting_row(item: PostingItem) -> dict:
         "valid_through": item.valid_through,
         "description": item.description,
         "attribution": item.attribution,
+        "salary_predicted": 1 if getattr(salary, "predicted", False) or item.salary_predicted else 0,
         "scope": relevance.get("scope"),
         "relevance_score": relevance.get("score"),
         "relevance_reason": relevance.get("reason"),
@@ -93,6 +94,8 @@ def upsert_posting(db: sqlite_utils.Database, item: PostingItem, *, run_id: int 
     table, other = ("filtered_postings", "postings") if out_of_scope else ("postings", "filtered_postings")
     with db.conn:
         previous = _first_seen(db, pid)
+        if not out_of_scope:
+            _keep_history_and_reopen(db, pid, row, now)
         if out_of_scope:
             record = {
                 "id": pid, "source_id": row["source_id"], "url": row["url"], "title": row["title"],
@@ -108,7 +111,25 @@ def upsert_posting(db: sqlite_utils.Database, item: PostingItem, *, run_id: int 
             db.execute("delete from posting_requirements where posting_id = ?", [pid])
         db.execute(f"delete from [{other}] where id = ?", [pid])
         db[table].upsert(record, pk="id", alter=False)
+        if not out_of_scope:
+            # A new posting is its own cluster until de-duplication says otherwise.
+            db.execute("update postings set cluster_id = id, is_representative = 1, times_reopened = coalesce(times_reopened, 0) "
+                       "where id = ? and cluster_id is null", [pid])
     return table
+
+
+def _keep_history_and_reopen(db: sqlite_utils.Database, pid: str, row: dict, now: str) -> None:
+    """Before an update: keep the previous text if it changed; reopen a closed posting seen again."""
+    old = db.execute("select title, description, content_hash, first_seen, last_seen, closed_at from postings where id = ?", [pid]).fetchone()
+    if old is None:
+        return
+    title, description, old_hash, first_seen, last_seen, closed_at = old
+    if old_hash and old_hash != row["content_hash"]:
+        db["posting_history"].insert({"posting_id": pid, "replaced_at": now, "title": title, "description": description,
+                                      "content_hash": old_hash, "first_seen": first_seen, "last_seen": last_seen})
+    if closed_at:
+        db.execute("update postings set closed_at = null, reopened_at = ?, times_reopened = coalesce(times_reopened, 0) + 1 "
+                   "where id = ?", [now, pid])
 
 
 def _first_seen(db: sqlite_utils.Database, pid: str) -> str | None:

@@ -245,7 +245,8 @@ def test_gap_report_on_the_crafted_market(market_db):
     r = gap_report(market_db, PROFILE, now=NOW)
     assert r["report_version"] == 1
     assert r["generated_at"] == "2025-04-01T00:00:00+00:00"
-    assert r["filters"] == {"country": None, "countries": ["US", "IN"], "remote_only": False, "since_days": None, "role_family": None}
+    assert r["filters"] == {"country": None, "countries": ["US", "IN"], "remote_only": False, "since_days": None, "role_family": None,
+                           "as_of": None}
     assert r["postings_considered"] == 10
     assert r["sources"] == ["demo_in", "demo_us"]
     assert r["date_window"] == {"first": "2025-03-01", "last": "2025-03-10"}

@@ -12,8 +12,9 @@ import json
 from scrapy import signals
 
 from crawlers.redact import redact
-from crawlers.spiders.base import BOARD_GONE_STAT, MISSING_CREDENTIALS_REASON, PROBLEMS_ATTR
+from crawlers.spiders.base import BOARD_GONE_STAT, INCOMPLETE_STAT, MISSING_CREDENTIALS_REASON, PROBLEMS_ATTR
 from medcoder.db import connect, utcnow
+from medcoder.lifecycle import CLOSING_STATUSES, close_missing
 
 ERROR_STATS = ("medcoder/problems", "log_count/ERROR", "spider_exceptions/count")
 
@@ -68,11 +69,18 @@ class CrawlRunRecorder:
         errors = sum(int(stats.get(k, 0)) for k in ERROR_STATS)
         run_id = self.crawler.medcoder_run_id
         now = utcnow()
+        status = run_status(reason, items, errors, board_gone=bool(stats.get(BOARD_GONE_STAT)))
+        closed = 0
+        # Only a complete, healthy crawl may close postings: a partial one may simply have missed them.
+        if status in CLOSING_STATUSES and not stats.get(INCOMPLETE_STAT):
+            closed = close_missing(self.db, spider.source_id if hasattr(spider, "source_id") else spider.name, run_id, now)
+        self.crawler.stats.set_value("medcoder/closed", closed)
+        stats = self.crawler.stats.get_stats()
         with self.db.conn:
             self.db["crawl_errors"].insert_all(({"crawl_run_id": run_id, "at": now, **p} for p in problems))
             self.db["crawl_runs"].update(run_id, {
                 "finished_at": now,
-                "status": run_status(reason, items, errors, board_gone=bool(stats.get(BOARD_GONE_STAT))),
+                "status": status,
                 "finish_reason": reason,
                 "items_scraped": items,
                 "items_kept": stats.get("medcoder/stored/kept", 0),

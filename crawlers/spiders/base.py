@@ -23,6 +23,7 @@ from crawlers.redact import redact
 
 PROBLEMS_ATTR = "medcoder_problems"
 BOARD_GONE_STAT = "medcoder/board_gone"
+INCOMPLETE_STAT = "medcoder/incomplete"
 MISSING_CREDENTIALS_REASON = "missing_credentials"
 
 
@@ -77,6 +78,11 @@ class MedcoderSpider(scrapy.Spider):
             "country": self.country,
             "attribution": self.attribution,
         }
+
+    def mark_incomplete(self, reason: str) -> None:
+        """Say this crawl did not see the whole source (a page bound was hit), so it must close no posting."""
+        self.logger.info("crawl incomplete: %s", reason)
+        self.crawler.stats.set_value(INCOMPLETE_STAT, reason)
 
     def report_problem(self, url: str, kind: str, message: str) -> None:
         """Log a broken input with its URL, count it in the run's stats and keep it for ``crawl_errors``."""
