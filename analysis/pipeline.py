@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from analysis.dedup import deduplicate_db
 from analysis.extract import EXTRACTOR_VERSION, extract
-from analysis.roles import role_family
+from analysis.roles import role_family, role_level
 from analysis.taxonomy import load_taxonomy
 
 
@@ -22,6 +23,8 @@ class AnalyseResult:
     analysed: int
     skipped: int
     requirements: int
+    clusters: int = 0
+    duplicates: int = 0
 
 
 def sync_skills(db: sqlite_utils.Database) -> int:
@@ -61,10 +64,13 @@ def analyse_db(db: sqlite_utils.Database, *, force: bool = False, progress: Call
                 "experience_setting": result.experience_setting,
                 "education_min": result.education_min,
                 "role_family": role_family(title, description),
+                "role_level": role_level(title),
                 "remote": remote or result.remote,
                 "analysed_hash": analysis_key(chash),
             })
         total_reqs += len(reqs)
         if progress:
             progress(n, len(todo))
-    return AnalyseResult(analysed=len(todo), skipped=len(rows) - len(todo), requirements=total_reqs)
+    dedup = deduplicate_db(db)
+    return AnalyseResult(analysed=len(todo), skipped=len(rows) - len(todo), requirements=total_reqs,
+                         clusters=dedup["clusters"], duplicates=dedup["duplicates"])

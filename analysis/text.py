@@ -52,11 +52,17 @@ def html_to_text(markup: str | None) -> str:
     soup = BeautifulSoup(markup, "lxml")
     lines: list[str] = []
     current: list[str] = []
+    # An <li> whose text is not out yet: its first line keeps the "- " even when
+    # it sits in a block child, as in the <li><p>...</p></li> that Ashby and Lever send.
+    open_item = [False]
 
     def flush(prefix: str = "") -> None:
         text = clean_inline("".join(current))
         current.clear()
         if text:
+            if open_item[0] and not prefix:
+                prefix = "- "
+            open_item[0] = False
             lines.append(prefix + text)
 
     def walk(node: Tag) -> None:
@@ -77,8 +83,10 @@ def html_to_text(markup: str | None) -> str:
                 flush("## ")
             elif name == "li":
                 flush()
+                open_item[0] = True
                 walk(child)
                 flush("- ")
+                open_item[0] = False
             elif name in BLOCK_TAGS or name in ("td", "th"):
                 flush()
                 walk(child)

@@ -122,6 +122,15 @@ def test_500_on_a_later_page_keeps_the_earlier_pages(tmp_path):
     assert rows(db, "select kind from crawl_errors") == [{"kind": "http_error"}]
 
 
+def test_a_server_that_ignores_skip_does_not_loop(tmp_path):
+    db = tmp_path / "lever.db"
+    with FixtureServer({POSTINGS: json_reply(fixture("lever", "page1.json"))}) as server:
+        result = crawl("lever", db, site="northbridge", limit="2", api_base=server.url)
+    assert [p for p in server.paths() if p.startswith(POSTINGS)] == [page(0), page(2)]
+    assert result.status == "partial" and len(rows(db, "select id from postings")) == 2
+    assert rows(db, "select kind from crawl_errors") == [{"kind": "pagination_stalled"}]
+
+
 def test_malformed_json_is_reported_and_nothing_stored(tmp_path):
     db = tmp_path / "lever.db"
     with FixtureServer({POSTINGS: json_reply('[{"id": "x1", "text": "Medical Coder"')}) as server:

@@ -25,3 +25,8 @@ def test_empty_input():
 def test_sentences_keep_abbreviations():
     assert split_sentences("Must hold a CPC. Degree in B.Sc. Nursing or B.Pharm. preferred; U.S. based only.") == [
         "Must hold a CPC.", "Degree in B.Sc. Nursing or B.Pharm. preferred;", "U.S. based only."]
+
+
+def test_list_item_wrapping_a_paragraph_keeps_its_bullet():
+    assert html_to_text("<ul><li><p>CRC required</p></li><li><p>2+ years</p><p>of coding</p></li></ul>") == (
+        "- CRC required\n- 2+ years\nof coding")

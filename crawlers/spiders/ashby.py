@@ -34,6 +34,7 @@ class AshbySpider(ApiSpider):
                                self.parse_board, board=True)
 
     def parse_board(self, response):
+        """The whole board in one response: yield every listed job."""
         if self.board_gone(response):
             return
         data = self.json_of(response)

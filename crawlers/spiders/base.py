@@ -27,6 +27,19 @@ INCOMPLETE_STAT = "medcoder/incomplete"
 MISSING_CREDENTIALS_REASON = "missing_credentials"
 
 
+def positive_int_arg(value: str | int | None, default: int, spider: str, name: str) -> int:
+    """A whole-number spider argument (``-a limit=``), ``default`` when omitted; a clear error when it is not."""
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{spider}: -a {name}= must be a whole number, got {value!r}") from None
+    if number < 1:
+        raise ValueError(f"{spider}: -a {name}= must be at least 1, got {number}")
+    return number
+
+
 class MedcoderSpider(scrapy.Spider):
     """Common behaviour: a source id, credentials from the environment, problems reported with what and where.
 

@@ -75,7 +75,7 @@ class HimalayasSpider(ApiSpider):
             return
         if page >= self.max_pages:
             self.logger.info("stopping at max_pages=%s (offset %s of %s)", self.max_pages, next_offset, total)
-            self.crawler.stats.set_value("medcoder/max_pages_reached", self.max_pages)
+            self.crawler.stats.inc_value("medcoder/max_pages_reached")
             return
         yield self.api_request(self.page_url(next_offset), self.parse_page, cb_kwargs={"page": page + 1, "offset": next_offset})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from crawlers.items import PostingItem
-from crawlers.spiders.base import ApiSpider
+from crawlers.spiders.base import ApiSpider, positive_int_arg
 
 # Lever runs two separate instances; a site lives on exactly one of them.
 REGION_API_BASES = {"global": "https://api.lever.co", "eu": "https://api.eu.lever.co"}
@@ -39,6 +39,7 @@ class LeverSpider(ApiSpider):
         self.region = region
         self.limit = positive_int_arg(limit, DEFAULT_LIMIT, "lever", "limit")
         self.employer = employer
+        self._seen_ids: set[str] = set()
 
     def default_source_id(self) -> str:
         return f"lever:{self.site}"
@@ -52,6 +53,7 @@ class LeverSpider(ApiSpider):
         yield self.api_request(self.page_url(0), self.parse_page, board=True, cb_kwargs={"skip": 0})
 
     def parse_page(self, response, skip: int):
+        """One page of postings: yield its items, then ask for the next page while pages come back full."""
         if self.board_gone(response):
             return
         data = self.json_of(response)
@@ -60,12 +62,20 @@ class LeverSpider(ApiSpider):
         if not isinstance(data, list):
             self.report_problem(response.url, "unexpected_shape", "expected a list of postings")
             return
+        valid = new_ids = 0
         for job in data:
             item = self.item_from(job)
             if item is None:
                 self.report_problem(response.url, "incomplete_job", f"posting without id or text: {str(job)[:200]}")
                 continue
+            valid += 1
+            new_ids += item.source_job_id not in self._seen_ids
+            self._seen_ids.add(item.source_job_id)
             yield item
+        # A full page of postings already seen means the server ignores skip: paging on would never end.
+        if valid and not new_ids and len(data) >= self.limit:
+            self.report_problem(response.url, "pagination_stalled", "a full page repeated earlier postings; stopped paging")
+            return
         # A short page is the last one; a full page may be followed by an empty one, which also ends it.
         if len(data) >= self.limit:
             next_skip = skip + len(data)
@@ -102,14 +112,16 @@ class LeverSpider(ApiSpider):
             # normalise_date reads epoch milliseconds only as a number, so keep Lever's int as it is.
             posted_at=created if isinstance(created, (int, float)) and not isinstance(created, bool) else None,
             description_html=markup or None,
-            description=None if markup else job.get("descriptionPlain"),
             extras=extras,
         )
 
 
 def description_html(job: dict) -> str:
     """The posting's HTML: ``description``, then each list as a heading and its bullets, then ``additional``."""
-    parts = [job.get("description") or ""]
+    plain = job.get("descriptionPlain")
+    # Without the HTML, the plain text (escaped, lines kept) still leads the lists that follow it.
+    lead = job.get("description") or (html.escape(plain).replace("\n", "<br>") if isinstance(plain, str) else "")
+    parts = [lead]
     for block in job.get("lists") or []:
         if not isinstance(block, dict) or not (block.get("text") or block.get("content")):
             continue
@@ -119,15 +131,3 @@ def description_html(job: dict) -> str:
     parts.append(job.get("additional") or "")
     return "".join(p for p in parts if isinstance(p, str))
 
-
-def positive_int_arg(value: str | int | None, default: int, spider: str, name: str) -> int:
-    """A whole-number spider argument (``-a limit=``), ``default`` when omitted; a clear error when it is not."""
-    if value in (None, ""):
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{spider}: -a {name}= must be a whole number, got {value!r}") from None
-    if number < 1:
-        raise ValueError(f"{spider}: -a {name}= must be at least 1, got {number}")
-    return number

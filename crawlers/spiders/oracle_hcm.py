@@ -116,18 +116,19 @@ class OracleHcmSpider(ApiSpider):
         """One requisition from its list entry and its detail; the detail wins where both say something."""
         req_id = str(detail.get("Id") or listed["Id"])
         sections = [detail.get("ExternalDescriptionStr")]
+        # Responsibilities get their own heading too, so the extractor never reads duties as requirements.
         for heading, key in (("Qualifications", "ExternalQualificationsStr"), ("Responsibilities", "ExternalResponsibilitiesStr")):
             if detail.get(key):
                 sections += [f"<h3>{heading}</h3>", detail[key]]
-        skills = [_skill_name(s) for s in detail.get("skills") or [] if _skill_name(s)]
+        skills = [_skill_name(s) for s in _list(detail.get("skills")) if _skill_name(s)]
         extras = {
             "skills": skills,
-            "secondaryLocations": [loc.get("Name") for loc in listed.get("secondaryLocations") or []
+            "secondaryLocations": [loc.get("Name") for loc in _list(listed.get("secondaryLocations"))
                                    if isinstance(loc, dict) and loc.get("Name")],
             "JobFamily": detail.get("JobFamily") or listed.get("JobFamily"),
             "JobFunction": detail.get("JobFunction") or listed.get("JobFunction"),
             "WorkplaceType": detail.get("WorkplaceType") or listed.get("WorkplaceType"),
-            "requisitionFlexFields": {f.get("Prompt"): f.get("Value") for f in detail.get("requisitionFlexFields") or []
+            "requisitionFlexFields": {f.get("Prompt"): f.get("Value") for f in _list(detail.get("requisitionFlexFields"))
                                       if isinstance(f, dict) and f.get("Prompt") and f.get("Value") is not None},
         }
         return PostingItem(
@@ -145,6 +146,10 @@ class OracleHcmSpider(ApiSpider):
             description_html="\n".join(s for s in sections if s),
             extras={k: v for k, v in extras.items() if v},
         )
+
+
+def _list(value: object) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _skill_name(skill: object) -> str | None:

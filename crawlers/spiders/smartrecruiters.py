@@ -11,8 +11,7 @@ import html
 from urllib.parse import quote
 
 from crawlers.items import PostingItem
-from crawlers.spiders.base import ApiSpider
-from crawlers.spiders.lever import positive_int_arg
+from crawlers.spiders.base import ApiSpider, positive_int_arg
 
 DEFAULT_LIMIT = 100  # the API's maximum page size
 # Our own headings, not the section titles employers may rename: the extractor
@@ -61,6 +60,7 @@ class SmartRecruitersSpider(ApiSpider):
         yield self.api_request(self.list_url(0), self.parse_list, board=True, cb_kwargs={"offset": 0})
 
     def parse_list(self, response, offset: int):
+        """One list page: request each posting's detail, then the next page until ``totalFound``."""
         if self.board_gone(response):
             return
         data = self.json_of(response)
@@ -82,6 +82,7 @@ class SmartRecruitersSpider(ApiSpider):
             yield self.api_request(self.list_url(next_offset), self.parse_list, cb_kwargs={"offset": next_offset})
 
     def parse_detail(self, response, summary: dict):
+        """One posting's detail, merged over its list entry (the detail wins where both have a field)."""
         data = self.json_of(response)
         if data is None:
             return

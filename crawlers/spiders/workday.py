@@ -59,7 +59,8 @@ class WorkdaySpider(ApiSpider):
         return self.api_request(
             f"{self.cxs_base}/jobs", self.parse_page, board=offset == 0, method="POST", body=json.dumps(body),
             headers={"Content-Type": "application/json", "Accept": "application/json"},
-            # Every page POSTs to the same URL; only the body differs, so the dupe filter must let them through.
+            # Every page POSTs to the same URL and differs only in its body: Scrapy's default fingerprint
+            # hashes the body, but a URL-only fingerprinter (scrapy-redis, cache setups) would drop pages 2+.
             dont_filter=True, cb_kwargs={"offset": offset},
         )
 
@@ -91,6 +92,9 @@ class WorkdaySpider(ApiSpider):
     def parse_detail(self, response, listed: dict):
         data = self.json_of(response)
         if data is None:
+            return
+        if not isinstance(data, dict) or not isinstance(data.get("jobPostingInfo"), dict):
+            self.report_problem(response.url, "unexpected_shape", "no 'jobPostingInfo' in the posting's detail")
             return
         item = self.item_from(listed, data)
         if item is None:

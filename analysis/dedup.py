@@ -1,0 +1,197 @@
+"""De-duplication: the same job seen on an employer's ATS, on aggregators and as re-posts.
+
+Postings are blocked by normalised employer (duplicates must share an
+employer), then compared inside each block by cosine similarity of hashed
+word 1-2-gram vectors of title and description (scikit-learn's
+HashingVectorizer: no vocabulary to fit, so it streams 100,000 postings in
+bounded memory). A pair is a duplicate when the texts are near-identical
+and the titles and locations are compatible; pairs are joined into clusters
+with union-find. Every row (every source URL) is kept; one representative
+per cluster is what the market statistics count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+
+TEXT_THRESHOLD = 0.8
+TITLE_THRESHOLD = 0.5
+N_FEATURES = 2**20
+# Employer ATS pages carry the fullest text; aggregators come after.
+SOURCE_PRIORITY = ("workday", "greenhouse", "lever", "ashby", "smartrecruiters", "oracle_hcm", "jobposting_pages",
+                   "demo_board", "usajobs", "feed", "remotive", "remoteok", "himalayas", "adzuna", "jobspy")
+
+_SUFFIXES = re.compile(
+    r"\b(?:inc|incorporated|llc|llp|ltd|limited|pvt|private|corp|corporation|co|company|plc|gmbh|group|holdings|"
+    r"the|services|solutions|india|usa|us|global)\b\.?",
+    re.I,
+)
+
+
+@dataclass
+class DedupPosting:
+    id: str
+    source_id: str
+    employer: str | None
+    title: str | None
+    city: str | None
+    country: str | None
+    remote: str | None
+    description: str | None
+    first_seen: str | None = None
+
+
+def employer_key(name: str | None) -> str:
+    """Employer name folded for blocking: "R1 RCM, Inc." and "r1 rcm" meet; legal suffixes dropped."""
+    if not name:
+        return ""
+    name = re.sub(r"[^\w\s]", " ", name.casefold())
+    name = _SUFFIXES.sub(" ", name)
+    return re.sub(r"\s+", " ", name).strip()
+
+
+def _title_tokens(title: str | None) -> set[str]:
+    return {t for t in re.findall(r"[a-z0-9]+", (title or "").casefold()) if t not in {"i", "ii", "iii", "the", "a", "of", "and"}}
+
+
+_LEVEL_RE = re.compile(r"\b(i{1,3}|iv|[1-4]|senior|sr|junior|jr|lead|trainee)\b", re.I)
+
+
+def _level_of(title: str | None) -> str | None:
+    levels = sorted({m.lower() for m in _LEVEL_RE.findall(title or "")})
+    return "+".join(levels) or None
+
+
+def titles_compatible(a: str | None, b: str | None) -> bool:
+    """Titles that can name the same job: token Jaccard at least TITLE_THRESHOLD.
+
+    A missing level matches any ("Coder" on an aggregator, "Coder II" on the
+    ATS), but two different stated levels are two jobs ("Coder II", "Coder III").
+    """
+    la = {m.lower() for m in _LEVEL_RE.findall(a or "")}
+    lb = {m.lower() for m in _LEVEL_RE.findall(b or "")}
+    if la and lb and la != lb:
+        return False
+    ta, tb = _title_tokens(a) - {"senior", "sr", "junior", "jr", "lead", "trainee", "1", "2", "3", "4", "iv"}, \
+        _title_tokens(b) - {"senior", "sr", "junior", "jr", "lead", "trainee", "1", "2", "3", "4", "iv"}
+    if not ta or not tb:
+        return True
+    return len(ta & tb) / len(ta | tb) >= TITLE_THRESHOLD
+
+
+def locations_compatible(a: DedupPosting, b: DedupPosting) -> bool:
+    """Same place, or one side remote or unstated; different countries never match."""
+    if a.country and b.country and a.country != b.country:
+        return False
+    if not a.city or not b.city or "remote" in (a.remote, b.remote):
+        return True
+    return a.city.casefold() == b.city.casefold()
+
+
+def _source_rank(source_id: str) -> int:
+    spider = source_id.split(":", 1)[0]
+    return SOURCE_PRIORITY.index(spider) if spider in SOURCE_PRIORITY else len(SOURCE_PRIORITY)
+
+
+def representative(members: Sequence[DedupPosting]) -> DedupPosting:
+    """The member statistics count: an employer ATS over aggregators, then the fullest text, then the earliest seen."""
+    return min(members, key=lambda p: (_source_rank(p.source_id), -len(p.description or ""), p.first_seen or "", p.id))
+
+
+class _UnionFind:
+    """Union-find whose clusters never span two different cities or two stated levels.
+
+    Without the check a remote or level-less aggregator copy would chain the
+    same employer's Fresno and Modesto openings, or its Coder II and Coder
+    III jobs, into one.
+    """
+
+    def __init__(self, keys: list[tuple[str | None, str | None]]):
+        self.parent = list(range(len(keys)))
+        self.cities = [{city} if city else set() for city, _ in keys]
+        self.levels = [{level} if level else set() for _, level in keys]
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        if ri == rj or len(self.cities[ri] | self.cities[rj]) > 1 or len(self.levels[ri] | self.levels[rj]) > 1:
+            return
+        root, child = min(ri, rj), max(ri, rj)
+        self.parent[child] = root
+        self.cities[root] |= self.cities[child]
+        self.levels[root] |= self.levels[child]
+
+
+def cluster(postings: Sequence[DedupPosting], *, threshold: float = TEXT_THRESHOLD, batch: int = 2000) -> dict[str, str]:
+    """Map each posting id to its cluster's representative id."""
+    n = len(postings)
+    if n == 0:
+        return {}
+    vectorizer = HashingVectorizer(n_features=N_FEATURES, ngram_range=(1, 2), alternate_sign=False, norm=None,
+                                   lowercase=True, dtype=np.float32)
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(postings):
+        # Without an employer, the title is the only safe block.
+        blocks[employer_key(p.employer) or "title:" + " ".join(sorted(_title_tokens(p.title)))].append(i)
+    order = [i for members in blocks.values() if len(members) > 1 for i in members]
+    if not order:
+        return {p.id: p.id for p in postings}
+    counts = vectorizer.transform(f"{postings[i].title or ''}\n{postings[i].description or ''}" for i in order)
+    # IDF over the whole market: an employer's boilerplate (EEO, benefits) weighs little, the job's own lines a lot.
+    matrix = TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32).tocsr()
+    row_of = {i: k for k, i in enumerate(order)}
+    uf = _UnionFind([(None if p.remote == "remote" or not p.city else p.city.casefold(), _level_of(p.title)) for p in postings])
+    for members in blocks.values():
+        if len(members) < 2:
+            continue
+        sub = matrix[[row_of[i] for i in members]]
+        # Compare in row batches so a huge employer block never needs a dense n x n matrix.
+        for start in range(0, len(members), batch):
+            sims = (sub[start:start + batch] @ sub.T).tocoo()
+            rows = sims.row + start
+            keep = (rows < sims.col) & (sims.data >= threshold)
+            for a, b in zip(rows[keep], sims.col[keep]):
+                pa, pb = postings[members[a]], postings[members[b]]
+                if titles_compatible(pa.title, pb.title) and locations_compatible(pa, pb):
+                    uf.union(members[a], members[b])
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(n):
+        groups[uf.find(i)].append(i)
+    result: dict[str, str] = {}
+    for idx in groups.values():
+        rep = representative([postings[i] for i in idx])
+        for i in idx:
+            result[postings[i].id] = rep.id
+    return result
+
+
+def deduplicate_db(db) -> dict[str, int]:
+    """Cluster the open in-scope postings and store ``cluster_id`` / ``is_representative``; return counts."""
+    rows = db.execute(
+        "select id, source_id, employer, title, city, country, remote, description, first_seen from postings "
+        "where closed_at is null"
+    ).fetchall()
+    postings = [DedupPosting(*r) for r in rows]
+    mapping = cluster(postings)
+    with db.conn:
+        db.execute("create temp table if not exists _clusters (id text primary key, cluster_id text)")
+        db.execute("delete from _clusters")
+        db.conn.executemany("insert into _clusters values (?, ?)", mapping.items())
+        db.execute("update postings set cluster_id = (select cluster_id from _clusters c where c.id = postings.id), "
+                   "is_representative = ((select cluster_id from _clusters c where c.id = postings.id) = postings.id) "
+                   "where id in (select id from _clusters)")
+        # Closed postings keep their last cluster but never represent the open market.
+        db.execute("update postings set is_representative = 0 where closed_at is not null and cluster_id != id")
+    clusters = len(set(mapping.values()))
+    return {"postings": len(mapping), "clusters": clusters, "duplicates": len(mapping) - clusters}

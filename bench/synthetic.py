@@ -1,0 +1,180 @@
+"""A synthetic medical-coder job market at scale, deterministic from a seed.
+
+``generate(n, seed)`` yields posting dicts with a realistic mix: US and
+India, every role family, credentials with alternatives and grace periods,
+salaries in both currencies (hourly, annual, LPA), duplicates across
+sources, closed postings, off-target jobs, and descriptions of 1-8 KB.
+``write_db`` puts them straight into a medcoder database (requirements
+extracted by the real extractor, optionally); ``jsonld_page`` renders one
+as a career page so the crawl itself can be measured.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Iterator
+
+CITIES_US = [("Sacramento", "CA"), ("Austin", "TX"), ("Columbus", "OH"), ("Tampa", "FL"), ("Denver", "CO"), ("Raleigh", "NC"),
+             ("Phoenix", "AZ"), ("Nashville", "TN"), ("Salt Lake City", "UT"), ("Boston", "MA")]
+CITIES_IN = [("Chennai", "Tamil Nadu"), ("Hyderabad", "Telangana"), ("Noida", "Uttar Pradesh"), ("Gurugram", "Haryana"),
+             ("Bengaluru", "Karnataka"), ("Pune", "Maharashtra"), ("Kochi", "Kerala"), ("Coimbatore", "Tamil Nadu")]
+EMPLOYERS_US = ["Harbor Valley Health", "Sierra Mercy Health", "Bluebonnet Risk Partners", "Lakeshore Orthopedic Partners",
+                "Cascadia Coding Services", "Prairie Regional Medical Center", "Tidewater Health System", "Summit Audit Group"]
+EMPLOYERS_IN = ["Kaveri Health Services Pvt Ltd", "Coromandel Clinical Coding LLP", "Deccan RCM Solutions", "Malabar Medical Data",
+                "Indus Coding Hub", "Sahyadri Health Analytics"]
+FAMILIES = {
+    "inpatient": ("Inpatient Coder", ["CCS", "CIC"], ["ICD-10-CM", "ICD-10-PCS", "MS-DRG"]),
+    "outpatient": ("Outpatient Coder", ["CPC", "COC", "CCS"], ["ICD-10-CM", "CPT", "HCPCS"]),
+    "pro-fee": ("Professional Fee Coder", ["CPC", "CCS-P"], ["CPT", "ICD-10-CM", "E/M"]),
+    "ed": ("ED Facility Coder", ["CPC", "CEDC", "COC"], ["ICD-10-CM", "CPT", "E/M"]),
+    "risk-adjustment": ("Risk Adjustment Coder", ["CRC", "CPC"], ["ICD-10-CM", "HCC"]),
+    "audit": ("Coding Quality Auditor", ["CPMA", "CCS", "CPC"], ["ICD-10-CM", "CPT", "MS-DRG"]),
+    "cdi": ("Clinical Documentation Integrity Specialist", ["CCDS", "CDIP"], ["ICD-10-CM", "MS-DRG"]),
+    "education": ("Coding Educator", ["CPC", "CCS"], ["ICD-10-CM", "CPT"]),
+    "management": ("Coding Manager", ["RHIA", "RHIT", "CCS"], ["ICD-10-CM", "CPT"]),
+    "general": ("Medical Coder", ["CPC", "CPC-A", "CCA"], ["ICD-10-CM", "CPT"]),
+}
+OFF_TARGET = ["AR Caller - Voice Process", "Medical Billing Specialist", "Front Desk Receptionist", "Python Developer",
+              "Payment Posting Executive", "Medical Scribe", "Registered Nurse"]
+LEVELS = ["", " I", " II", " III", "Senior "]
+EDUCATION_US = ["High school diploma or GED required.", "Associate degree in Health Information Management required.",
+                "Bachelor's degree in HIM preferred; high school diploma required."]
+EDUCATION_IN = ["Any life science graduate (B.Sc, B.Pharm, BDS, BPT).", "Graduation mandatory; B.Sc Nursing / GNM welcome.",
+                "Any graduate with a coding certificate."]
+BOILERPLATE = [
+    "We are an equal opportunity employer and value diversity at our company. All qualified applicants will receive "
+    "consideration for employment without regard to race, colour, religion, sex, national origin, age or disability.",
+    "Our benefits include medical, dental and vision coverage, paid time off, a retirement plan with employer match, "
+    "tuition assistance, CEU reimbursement and paid AAPC or AHIMA membership dues.",
+    "About us: for more than forty years we have served our communities with compassionate care, investing in our people, "
+    "our technology and our neighbourhoods. Our coding team works closely with physicians and CDI colleagues.",
+    "You will review medical records, abstract diagnoses and procedures, assign accurate codes following official "
+    "guidelines, query providers when documentation is unclear, and meet productivity and 95% accuracy standards.",
+]
+
+
+def _credential_sentence(rng: random.Random, creds: list[str]) -> str:
+    k = rng.choice([1, 2, 2, 3])
+    chosen = rng.sample(creds, min(k, len(creds)))
+    phrase = chosen[0] if len(chosen) == 1 else ", ".join(chosen[:-1]) + " or " + chosen[-1]
+    form = rng.choice(["{} required", "Active {} certification required", "{} certification is mandatory",
+                       "Must hold {}", "{} (required)"])
+    return form.format(phrase)
+
+
+def _salary(rng: random.Random, country: str) -> tuple[dict | None, str | None]:
+    roll = rng.random()
+    if roll < 0.25:
+        return None, None
+    if country == "US":
+        if roll < 0.6:
+            lo = rng.randint(20, 30)
+            return {"min": lo, "max": lo + rng.randint(3, 9), "currency": "USD", "period": "hour"}, f"${lo}.00 - ${lo + 5}.00 per hour"
+        lo = rng.randint(45, 70) * 1000
+        return {"min": lo, "max": lo + rng.randint(5, 20) * 1000, "currency": "USD", "period": "year"}, f"${lo // 1000}K-${lo // 1000 + 10}K"
+    lo = round(rng.uniform(2.0, 6.0), 1)
+    hi = round(lo + rng.uniform(0.5, 3.0), 1)
+    return {"min": lo * 100000, "max": hi * 100000, "currency": "INR", "period": "year"}, f"{lo} - {hi} LPA"
+
+
+def _annual(salary: dict | None) -> tuple[float | None, float | None]:
+    if not salary:
+        return None, None
+    factor = {"hour": 2080, "year": 1}[salary["period"]]
+    return salary["min"] * factor, salary["max"] * factor
+
+
+def generate(n: int = 100_000, seed: int = 7, *, duplicate_rate: float = 0.12, closed_rate: float = 0.1,
+             off_target_rate: float = 0.08) -> Iterator[dict]:
+    """``n`` synthetic postings as dicts shaped like ``postings`` rows (plus ``_requirements_hint`` for checks)."""
+    rng = random.Random(seed)
+    made: list[dict] = []
+    for i in range(n):
+        if made and rng.random() < duplicate_rate:
+            # The same job again from an aggregator: same employer and text, small edits, another source.
+            orig = rng.choice(made[-500:])
+            dup = dict(orig, id=f"s{i:07d}", source_id=rng.choice(["adzuna:us", "adzuna:in", "remotive", "jobspy:indeed"]),
+                       url=f"https://aggregator.example/job/{i}", title=orig["title"].replace(" II", ""),
+                       description=orig["description"].replace("required", "required.", 1))
+            yield dup
+            continue
+        country = "US" if rng.random() < 0.6 else "IN"
+        city, region = rng.choice(CITIES_US if country == "US" else CITIES_IN)
+        employer = rng.choice(EMPLOYERS_US if country == "US" else EMPLOYERS_IN)
+        off = rng.random() < off_target_rate
+        family = rng.choice(list(FAMILIES))
+        base_title, creds, code_sets = FAMILIES[family]
+        title = rng.choice(OFF_TARGET) if off else rng.choice(LEVELS).replace("Senior ", "") + base_title + (rng.choice(LEVELS) if rng.random() < 0.3 else "")
+        if not off and rng.random() < 0.1:
+            title = "Senior " + title
+        salary, salary_text = _salary(rng, country)
+        years = rng.choice([0, 1, 1, 2, 2, 3, 5])
+        lines = ["## About the role", rng.choice(BOILERPLATE[2:]), "## Requirements",
+                 "- " + _credential_sentence(rng, creds),
+                 f"- {years}+ years of {family.replace('-', ' ')} coding experience" if years else "- Freshers can apply",
+                 "- Working knowledge of " + ", ".join(code_sets),
+                 "- " + rng.choice(EDUCATION_US if country == "US" else EDUCATION_IN),
+                 "## Preferred", "- " + rng.choice(["CRC", "CDIP", "RHIT or RHIA", "CPMA", "COC"]) + " preferred",
+                 "- Experience with Epic and 3M 360 Encompass"]
+        if rng.random() < 0.2:
+            lines.append("- Must obtain CPC within 12 months of hire")
+        if salary_text:
+            lines += ["## Pay", f"Salary: {salary_text}"]
+        mode = rng.choice(["remote", "hybrid", "onsite", "onsite"])
+        lines.append({"remote": "This is a fully remote position.", "hybrid": "Hybrid: 2 days a week onsite.",
+                      "onsite": "This role is onsite."}[mode])
+        target = rng.randint(1000, 8000)
+        while sum(len(x) for x in lines) < target:
+            lines.append(rng.choice(BOILERPLATE))
+        description = "\n".join(lines)
+        lo, hi = _annual(salary)
+        first = f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}"
+        closed = rng.random() < closed_rate
+        row = {
+            "id": f"s{i:07d}", "source_id": rng.choice(["workday:synthetic", "greenhouse:synthetic", "jobposting_pages:synthetic"]),
+            "source_job_id": f"R{i}", "url": f"https://careers.example/{i}", "title": title, "employer": employer,
+            "location_text": f"{city}, {region}", "city": city, "region": region, "country": country, "remote": mode,
+            "salary_min": salary and salary["min"], "salary_max": salary and salary["max"],
+            "salary_currency": salary and salary["currency"], "salary_period": salary and salary["period"],
+            "salary_annual_min": lo, "salary_annual_max": hi, "salary_text": salary_text,
+            "posted_at": first, "first_seen": first + "T06:00:00+00:00", "last_seen": "2026-11-27T06:00:00+00:00",
+            "closed_at": "2026-11-20T06:00:00+00:00" if closed else None, "description": description,
+            "scope": "out" if off else "in", "role_family": family if not off else None,
+            "content_hash": hashlib.sha1(description.encode()).hexdigest()[:16],
+        }
+        made.append(row)
+        yield row
+
+
+def write_db(db, rows, *, batch: int = 5000) -> int:
+    """Insert synthetic rows into the postings table of a migrated database (no FTS triggers cost per row)."""
+    count = 0
+    buf = []
+    sources = set()
+    for row in rows:
+        row = {k: v for k, v in row.items() if not k.startswith("_")}
+        sources.add(row["source_id"])
+        buf.append(row)
+        if len(buf) >= batch:
+            db["postings"].insert_all(buf, batch_size=batch)
+            count += len(buf)
+            buf = []
+    if buf:
+        db["postings"].insert_all(buf, batch_size=batch)
+        count += len(buf)
+    db["sources"].insert_all(({"id": s, "name": s} for s in sources), pk="id", ignore=True)
+    return count
+
+
+def jsonld_page(row: dict) -> str:
+    """One synthetic posting as a career page with schema.org JobPosting JSON-LD."""
+    job = {"@context": "https://schema.org", "@type": "JobPosting", "title": row["title"],
+           "description": "<p>" + row["description"].replace("\n", "<br>") + "</p>", "datePosted": row["posted_at"],
+           "identifier": {"@type": "PropertyValue", "value": row["source_job_id"]},
+           "hiringOrganization": {"@type": "Organization", "name": row["employer"]},
+           "jobLocation": {"@type": "Place", "address": {"addressLocality": row["city"], "addressRegion": row["region"],
+                                                          "addressCountry": row["country"]}}}
+    body = json.dumps(job).replace("</", "<\\/")
+    return f'<!doctype html><html><head><script type="application/ld+json">{body}</script></head><body><h1>{row["title"]}</h1></body></html>'
