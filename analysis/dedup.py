@@ -18,9 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from analysis.roles import role_family
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
 TEXT_THRESHOLD = 0.8
+TEXT_CHARS = 3000
 TITLE_THRESHOLD = 0.5
 N_FEATURES = 2**20
 # Employer ATS pages carry the fullest text; aggregators come after.
@@ -140,14 +143,16 @@ def cluster(postings: Sequence[DedupPosting], *, threshold: float = TEXT_THRESHO
         return {}
     vectorizer = HashingVectorizer(n_features=N_FEATURES, ngram_range=(1, 2), alternate_sign=False, norm=None,
                                    lowercase=True, dtype=np.float32)
-    blocks: dict[str, list[int]] = defaultdict(list)
+    blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, p in enumerate(postings):
-        # Without an employer, the title is the only safe block.
-        blocks[employer_key(p.employer) or "title:" + " ".join(sorted(_title_tokens(p.title)))].append(i)
+        # Duplicates share an employer and a kind of job; without an employer, the title is the only safe block.
+        employer = employer_key(p.employer) or "title:" + " ".join(sorted(_title_tokens(p.title)))
+        blocks[(employer, role_family(p.title))].append(i)
     order = [i for members in blocks.values() if len(members) > 1 for i in members]
     if not order:
         return {p.id: p.id for p in postings}
-    counts = vectorizer.transform(f"{postings[i].title or ''}\n{postings[i].description or ''}" for i in order)
+    # The first few KB identify a posting; the tail is mostly boilerplate and costs time.
+    counts = vectorizer.transform(f"{postings[i].title or ''}\n{(postings[i].description or '')[:TEXT_CHARS]}" for i in order)
     # IDF over the whole market: an employer's boilerplate (EEO, benefits) weighs little, the job's own lines a lot.
     matrix = TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32).tocsr()
     row_of = {i: k for k, i in enumerate(order)}

@@ -1,8 +1,10 @@
 """Measuring extraction and relevance against hand-labelled postings.
 
-The gold set is the bundled demo postings' ``expected`` blocks (written and
-labelled for this project). A fixed part, chosen by a hash of each slug, is
-held apart: rules are tuned on the ``dev`` part only, and both are reported.
+The gold set is every posting written and labelled for this project: the
+demo board's (``medcoder/demo/postings``) and the evaluation corpus
+(``analysis/corpus``), each with an ``expected`` block. A fixed part, chosen
+by a hash of each slug, is held apart: rules are tuned on the ``dev`` part
+only, and both are reported.
 """
 
 from __future__ import annotations
@@ -10,6 +12,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import yaml
 
 from analysis.extract import Extraction, extract
 from analysis.relevance import judge
@@ -17,6 +23,19 @@ from analysis.text import html_to_text
 
 HELD_OUT_PERCENT = 30
 FIELDS = ("credentials", "credential_levels", "alt_groups", "grace_periods", "code_sets", "experience", "education", "work_mode", "scope")
+
+
+@cache
+def labelled_postings() -> tuple:
+    """The demo board's postings followed by the evaluation corpus (same format, same ``expected`` labels)."""
+    from medcoder.demo.board import DemoPosting, load_postings
+
+    corpus = resources.files(__package__).joinpath("corpus")
+    extra = []
+    for entry in sorted(corpus.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            extra += [DemoPosting(raw) for raw in yaml.safe_load(entry.read_text(encoding="utf-8")) or []]
+    return (*load_postings(), *extra)
 
 
 def split_of(slug: str) -> str:

@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from analysis import sections as sec
-from analysis.taxonomy import Match, Taxonomy, load_taxonomy
+from analysis.taxonomy import CODING_ANY, Match, Taxonomy, load_taxonomy
 from analysis.text import html_to_text, looks_like_html
 
 EXTRACTOR_VERSION = "1"
@@ -101,11 +101,11 @@ def extract(text: str, taxonomy: Taxonomy | None = None) -> Extraction:
     text = _normalise_spellings(text or "")
     result = Extraction()
     seen: dict[tuple[str, str], Requirement] = {}  # (category, id) -> strongest requirement so far
-    next_group = 1
     experience: list[tuple[float, str, str | None, str]] = []  # (years, level, setting, evidence)
     education: list[tuple[int, str, str]] = []  # (level index, requirement level, evidence)
     modes: list[str] = []
 
+    creds = _CredentialState()
     for sentence in sec.sentences(text):
         s = sentence.text
         for mode in _work_modes(s):
@@ -114,13 +114,19 @@ def extract(text: str, taxonomy: Taxonomy | None = None) -> Extraction:
             continue
         benefit = sec.is_benefit(s, sentence.section)
         matches = tax.find(s)
+        if not benefit:
+            _sentence_credentials(tax, sentence, matches, creds, result)
         for start, end in sec.clauses(s):
             clause = s[start:end]
             level = _level(clause, s, sentence.section)
             clause_matches = [m for m in matches if start <= m.start < end]
             if not benefit and level:
-                next_group = _add_credentials(tax, clause_matches, clause, start, level, s, seen, result, next_group)
                 _add_others(tax, clause_matches, level, s, seen, result)
+            elif not benefit and sentence.section in (sec.DUTIES, sec.OTHER):
+                # Code sets the job works in ("assign ICD-10-CM and CPT codes") are needed whether or not
+                # the posting repeats them under its requirements.
+                _add_others(tax, [m for m in clause_matches if tax.skills[m.skill_id].category == "code_set"],
+                            sec.REQUIRED, s, seen, result)
             if level or sentence.section in (sec.DUTIES, sec.OTHER):
                 exp = _experience(clause)
                 if exp is not None and not benefit:
@@ -166,36 +172,118 @@ def _evidence(sentence: str) -> str:
     return sentence if len(sentence) <= EVIDENCE_MAX else sentence[: EVIDENCE_MAX - 1] + "…"
 
 
-def _add_credentials(tax, matches: list[Match], clause: str, offset: int, level: str, sentence: str,
-                     seen: dict, result: Extraction, next_group: int) -> int:
-    creds = [m for m in matches if tax.skills[m.skill_id].category == "credential"]
-    if not creds:
-        return next_group
-    # Runs of credentials joined by "or", "/" or commas are alternatives: one requirement.
-    runs: list[list[Match]] = [[creds[0]]]
-    for prev, cur in zip(creds, creds[1:]):
-        gap = clause[prev.end - offset:cur.start - offset]
-        if ALTERNATIVE_GAP_RE.match(gap) or (gap.strip() in ("", "(", ")") ) or (
-            len(gap) < 40 and not AND_GAP_RE.search(gap) and re.search(r"\bor\b|/", gap)
-        ):
-            runs[-1].append(cur)
-        else:
-            runs.append([cur])
-    grace = sec.grace_months(clause) or sec.grace_months(sentence)
-    for run in runs:
-        ids = list(dict.fromkeys(m.skill_id for m in run))
-        if all((("credential", i) in seen) for i in ids):
-            continue  # already recorded from an earlier sentence: the first statement stands
-        group = None
-        if len(ids) > 1:
-            group, next_group = next_group, next_group + 1
-        for skill_id in ids:
-            if ("credential", skill_id) in seen:
+@dataclass
+class _CredentialState:
+    """What credential extraction carries from sentence to sentence within one posting."""
+
+    next_group: int = 1
+    last: list[Requirement] | None = None  # the requirement stated last, for "... also accepted"
+    last_line: int = -1
+    stated: set = field(default_factory=set)  # (ids, level, within) already recorded
+
+
+def _alternative_runs(matches: list[Match], text: str) -> list[list[Match]]:
+    """Credentials joined by "or", "/" or commas are alternatives: one run per requirement."""
+    runs: list[list[Match]] = []
+    for m in matches:
+        if runs:
+            gap = text[runs[-1][-1].end:m.start]
+            if ALTERNATIVE_GAP_RE.match(gap) or (len(gap) < 40 and not AND_GAP_RE.search(gap) and re.search(r"\bor\b|/", gap)):
+                runs[-1].append(m)
                 continue
-            req = Requirement(skill_id, "credential", level, group, grace, None, _evidence(sentence))
-            seen[("credential", skill_id)] = req
-            result.certifications.append(req)
-    return next_group
+        runs.append([m])
+    return runs
+
+
+def _split_generic(tax, matches: list[Match], sentence: str) -> list[Match]:
+    """"AAPC or AHIMA certification" names two generic requirements as alternatives, not one vague one."""
+    out = []
+    both = re.search(r"\bAAPC\b.{0,30}\bAHIMA\b|\bAHIMA\b.{0,30}\bAAPC\b", sentence)
+    for m in matches:
+        if m.skill_id == CODING_ANY and both:
+            out += [Match("AAPC_ANY", m.start, m.end, m.text), Match("AHIMA_ANY", m.start, m.end, m.text)]
+        else:
+            out.append(m)
+    return out
+
+
+def _record(run_ids: list[str], level: str, within: int | None, evidence: str, st: _CredentialState,
+            result: Extraction) -> list[Requirement] | None:
+    key = (frozenset(run_ids), level, within)
+    if key in st.stated:
+        return None
+    st.stated.add(key)
+    group = None
+    if len(run_ids) > 1:
+        group, st.next_group = st.next_group, st.next_group + 1
+    reqs = [Requirement(i, "credential", level, group, within, None, _evidence(evidence)) for i in run_ids]
+    result.certifications.extend(reqs)
+    return reqs
+
+
+def _accept_into_last(ids: list[str], evidence: str, st: _CredentialState, result: Extraction) -> None:
+    """Fold "X also accepted" into the requirement stated just before it."""
+    last = st.last
+    new = [i for i in ids if i not in {r.id for r in last}]
+    if not new:
+        return
+    if last[0].level == sec.PREFERRED:
+        # "CCS preferred but CPC considered": a credential is required (either), and CCS is preferred.
+        merged = _record([r.id for r in last] + new, sec.REQUIRED, last[0].within_months, evidence, st, result)
+        st.last = merged or last
+        return
+    group = last[0].group
+    if group is None:
+        group, st.next_group = st.next_group, st.next_group + 1
+        for r in last:
+            r.group = group
+    added = [Requirement(i, "credential", last[0].level, group, last[0].within_months, None, _evidence(evidence)) for i in new]
+    result.certifications.extend(added)
+    st.last = last + added
+
+
+def _sentence_credentials(tax, sentence: sec.Sentence, matches: list[Match], st: _CredentialState, result: Extraction) -> None:
+    """Credential requirements of one sentence: levels per segment, alternatives, grace periods, "also accepted"."""
+    s = sentence.text
+    if sentence.line != st.last_line:
+        st.last, st.last_line = None, sentence.line
+    creds = _split_generic(tax, [m for m in matches if tax.skills[m.skill_id].category == "credential"], s)
+    if not creds:
+        return
+    graces = [(m.start(), sec.grace_months(m.group(0))) for m in sec.GRACE_RE.finditer(s)]
+    planned: list[tuple[list[Match], str]] = []  # (run, level) in sentence order
+    for a, b in sec.segments(s):
+        seg = s[a:b]
+        seg_creds = [m for m in creds if a <= m.start < b]
+        if not seg_creds:
+            continue
+        runs = _alternative_runs(seg_creds, s)
+        if sec.ACCEPT_CUE.search(seg) and (st.last or planned):
+            if planned:  # the requirement this aside qualifies is in this very sentence
+                _flush(planned, graces, s, st, result)
+                planned = []
+            _accept_into_last([m.skill_id for run in runs for m in run], s, st, result)
+            continue
+        level = _level(seg, s, sentence.section)
+        if level:
+            planned += [(run, level) for run in runs]
+    _flush(planned, graces, s, st, result)
+
+
+def _flush(planned, graces, sentence: str, st: _CredentialState, result: Extraction) -> None:
+    """Record planned runs, each grace period going to the run just before it (else the first after it)."""
+    within: dict[int, int] = {}
+    for pos, months in graces:
+        before = [i for i, (run, _) in enumerate(planned) if run[-1].end <= pos]
+        after = [i for i, (run, _) in enumerate(planned) if run[0].start >= pos]
+        target = before[-1] if before else (after[0] if after else None)
+        if target is not None:
+            within.setdefault(target, months)
+    for i, (run, level) in enumerate(planned):
+        ids = list(dict.fromkeys(m.skill_id for m in run))
+        reqs = _record(ids, sec.REQUIRED if i in within else level, within.get(i), sentence, st, result)
+        if reqs:
+            st.last = reqs
 
 
 def _add_others(tax, matches: list[Match], level: str, sentence: str, seen: dict, result: Extraction) -> None:

@@ -63,12 +63,13 @@ class Sentence:
     section: str  # the kind of the heading above it
     heading: str | None
     is_bullet: bool
+    line: int = 0  # sentences of one line (one bullet) share it
 
 
 def sentences(text: str) -> Iterator[Sentence]:
     """Each sentence of structured posting text (see :func:`analysis.text.html_to_text`) with its section."""
     section, heading = OTHER, None
-    for line in text.split("\n"):
+    for line_no, line in enumerate(text.split("\n")):
         if line.startswith("## "):
             heading = line[3:]
             section = heading_kind(heading)
@@ -83,7 +84,27 @@ def sentences(text: str) -> Iterator[Sentence]:
             if kind != OTHER:
                 line_section = kind
         for s in split_sentences(body):
-            yield Sentence(s, line_section, heading, is_bullet)
+            yield Sentence(s, line_section, heading, is_bullet, line_no)
+
+
+# "CCS required; an active CIC will be accepted in lieu", "CPC-A candidates can also apply":
+# the credential named here is another way to meet the requirement just stated.
+ACCEPT_CUE = re.compile(
+    r"\b(?:(?:also |will be |is |are )?(?:accepted|acceptable|considered|eligible)|in lieu|(?:also )?welcome[ds]?|can also apply|"
+    r"may also apply|also (?:qualify|qualifies|apply)|equivalent|substitut\w*|in place of|instead)\b",
+    re.I,
+)
+SEGMENT_SPLIT_RE = re.compile(r";|\(|\)|\bbut\b|\bwhile\b|\bhowever\b|\bwhereas\b|\s[–—]\s|\.\s", re.I)
+
+
+def segments(sentence: str) -> list[tuple[int, int]]:
+    """Character spans of a sentence cut at clauses and parentheses (where "also accepted" asides sit)."""
+    spans, start = [], 0
+    for m in SEGMENT_SPLIT_RE.finditer(sentence):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(sentence)))
+    return [(a, b) for a, b in spans if b > a]
 
 
 CLAUSE_SPLIT_RE = re.compile(r";|\bbut\b|\bwhile\b|\bhowever\b|\bwhereas\b|\s[–—]\s|\.\s", re.I)

@@ -55,6 +55,32 @@ BOILERPLATE = [
 ]
 
 
+SPECIALTIES = ["cardiology", "orthopaedics", "oncology", "general surgery", "radiology", "anaesthesia", "gastroenterology",
+               "pulmonology", "nephrology", "neurology", "urology", "paediatrics", "obstetrics", "dermatology", "ENT"]
+TOOLS = ["Epic", "Cerner", "Meditech", "3M 360 Encompass", "Optum EncoderPro", "TruCode", "athenahealth", "eClinicalWorks"]
+FRAGMENTS = [
+    "Our {team} team of {n} coders supports {k} facilities and {m} clinics across the region.",
+    "You will code {specialty} and {specialty2} encounters in {tool}, averaging {n} charts a day.",
+    "The department closed {n} audits last quarter with {pct}% accuracy and {k} education sessions.",
+    "Shift: {start} to {end}, {days} days a week; {k} weekends a quarter on rotation.",
+    "Requisition {req}: reports to the {team} supervisor at the {site} site.",
+    "Training covers {specialty} documentation, {tool} workflows and our {n}-point quality checklist.",
+    "Coders here work {specialty} cases with {k} physicians and {m} advanced practice providers.",
+    "Productivity target after {k} weeks: {n} {specialty} charts per hour with {pct}% accuracy.",
+]
+TEAMS = ["revenue integrity", "HIM", "coding operations", "professional billing", "facility coding", "risk adjustment",
+         "quality", "CDI", "denials prevention", "clinical data"]
+SITES = ["North Campus", "Riverside", "Main Street", "Lakeside", "Hillcrest", "Tech Park", "Central", "East Wing"]
+
+
+def _fragment(rng: random.Random) -> str:
+    sp = rng.sample(SPECIALTIES, 2)
+    return rng.choice(FRAGMENTS).format(
+        team=rng.choice(TEAMS), n=rng.randint(3, 400), k=rng.randint(2, 40), m=rng.randint(2, 90), specialty=sp[0],
+        specialty2=sp[1], tool=rng.choice(TOOLS), pct=rng.choice([90, 92, 95, 96, 97, 98]), start=f"{rng.randint(5, 11)} am",
+        end=f"{rng.randint(1, 9)} pm", days=rng.choice([4, 5]), req=f"REQ-{rng.randint(10000, 99999)}", site=rng.choice(SITES))
+
+
 def _credential_sentence(rng: random.Random, creds: list[str]) -> str:
     k = rng.choice([1, 2, 2, 3])
     chosen = rng.sample(creds, min(k, len(creds)))
@@ -126,8 +152,10 @@ def generate(n: int = 100_000, seed: int = 7, *, duplicate_rate: float = 0.12, c
         lines.append({"remote": "This is a fully remote position.", "hybrid": "Hybrid: 2 days a week onsite.",
                       "onsite": "This role is onsite."}[mode])
         target = rng.randint(1000, 8000)
+        lines[2:2] = [_fragment(rng) for _ in range(rng.randint(3, 6))]
         while sum(len(x) for x in lines) < target:
-            lines.append(rng.choice(BOILERPLATE))
+            # Real postings mix the employer's boilerplate with text about this one job.
+            lines.append(rng.choice(BOILERPLATE) if rng.random() < 0.35 else _fragment(rng))
         description = "\n".join(lines)
         lo, hi = _annual(salary)
         first = f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}"

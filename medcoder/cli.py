@@ -290,13 +290,12 @@ def evaluate_cmd(
     Precision, recall and F1 per field on the labelled postings, for the
     tuning (dev) and held-apart parts.
     """
-    from analysis.evaluate import evaluate, format_table
-    from medcoder.demo.board import load_postings
+    from analysis.evaluate import evaluate, format_table, labelled_postings
 
     if split not in ("dev", "held_out", "both"):
         _fail(f"--split {split!r}: use dev, held_out or both")
     splits = ["dev", "held_out"] if split == "both" else [split]
-    results = [evaluate(load_postings(), s) for s in splits]
+    results = [evaluate(labelled_postings(), s) for s in splits]
     out.print(format_table(results), highlight=False)
     if show_errors:
         for res in results:
