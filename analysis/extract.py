@@ -64,8 +64,19 @@ EXPERIENCE_RE = re.compile(
     NUM + r"\s*(?:\(\d+\)\s*)?(?:\+|plus)?\s*(?:(?:-|–|to)\s*\d{1,2}\s*\+?\s*)?(years?|yrs?|months?|mos?)\b",
     re.I,
 )
-EXPERIENCE_CONTEXT_RE = re.compile(r"experience|exp\b|worked|background|coding|coder", re.I)
-FRESHER_RE = re.compile(r"\bfreshers?\b|\bno (?:prior )?experience (?:is )?(?:required|needed)|\bentry[\s-]level\b", re.I)
+# A figure counts as experience only beside these words ("6 month contract" and "last 6 months" do not).
+EXPERIENCE_CONTEXT_RE = re.compile(
+    r"experience|\bexp\b|\bexp\.|background|(?:years?|yrs?|months?)\s+(?:of\s+|in\s+|as\s+|hands-on\s+)[\w\s/&,()-]{0,50}?(?:cod|audit|abstract|cdi|him|billing)",
+    re.I,
+)
+FRESHER_RE = re.compile(r"\bfreshers?\b|\bno (?:prior )?experience (?:is )?(?:required|needed)|\bentry[\s-]level\b|\b0\s*(?:-|to)\s*\d+\s*(?:years?|yrs?)", re.I)
+# Freshers as applicants ("freshers can apply"), not as the people the job trains.
+FRESHER_ELIGIBLE_RE = re.compile(
+    r"\bfreshers?\s*(?:&|and|/|or|,)?\s*(?:experienced|exp)|\bfreshers?\b[^.;]{0,40}\b(?:can|may|are|also)?\s*(?:apply|welcome|eligible|consider)|"
+    r"\b(?:open to|for|hiring|only)\s+(?:certified\s+)?freshers\b|\bcertified freshers\b|\bfreshers? only\b|\bno (?:prior )?experience (?:is )?(?:required|needed)|"
+    r"\b0\s*(?:-|to)\s*\d+\s*(?:years?|yrs?)|\bentry[\s-]level\b",
+    re.I,
+)
 
 EDUCATION_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("master", re.compile(r"\bmaster'?s?\b|\bM\.?\s?Pharm\b|\bM\.?Sc\b|\bMBA\b|\bMHA\b|\bpost[\s-]?graduat", re.I)),
@@ -131,17 +142,21 @@ def extract(text: str, taxonomy: Taxonomy | None = None) -> Extraction:
                 exp = _experience(clause)
                 if exp is not None and not benefit:
                     setting = next((tax.skills[m.skill_id].id for m in clause_matches if tax.skills[m.skill_id].category == "setting"), None)
-                    experience.append((exp, level or sec.REQUIRED, setting, s))
+                    # Tier 0: stated as a requirement; tier 1: a figure met in the job's description.
+                    tier = 0 if level == sec.REQUIRED else (2 if level == sec.PREFERRED else 1)
+                    experience.append((exp, tier, setting, s))
                 edu = _education(clause)
                 if edu is not None and not benefit:
                     education.append((edu, level or sec.REQUIRED, s))
 
-    required_exp = [e for e in experience if e[1] == sec.REQUIRED] or experience
-    if required_exp:
-        years, _, setting, evidence = min(required_exp, key=lambda e: e[0])
+    if experience:
+        best_tier = min(e[1] for e in experience)
+        # The first figure stated is the overall minimum; later ones qualify it ("... of which 1 year as QA")
+        # or belong to an alternative route ("or CPC with 2 years of audit").
+        years, _, setting, evidence = next(e for e in experience if e[1] == best_tier)
         result.experience_years_min, result.experience_setting = years, setting
         result.experience_evidence = _evidence(evidence)
-    elif FRESHER_RE.search(text):
+    elif FRESHER_ELIGIBLE_RE.search(text):
         result.experience_years_min = 0.0
     required_edu = [e for e in education if e[1] == sec.REQUIRED]
     if required_edu:
@@ -304,20 +319,19 @@ def _add_others(tax, matches: list[Match], level: str, sentence: str, seen: dict
 
 
 def _experience(clause: str) -> float | None:
-    """Minimum years of experience a clause asks for ("1-3 years" -> 1, "6 months" -> 0.5)."""
+    """Years of experience a clause asks for: its first figure ("1-3 years" -> 1, "6 months" -> 0.5; freshers -> 0)."""
+    if FRESHER_ELIGIBLE_RE.search(clause):
+        return 0.0
     if not EXPERIENCE_CONTEXT_RE.search(clause):
         return None
-    found = []
     for m in EXPERIENCE_RE.finditer(clause):
+        if re.match(r"\s*(?:-|–|to)\s*$", clause[max(0, m.start() - 4):m.start()]) or re.search(r"up\s+to\s*$", clause[:m.start()], re.I):
+            continue  # the top of a range or an "up to" ceiling is never the minimum
         n = _number(m.group(1))
         if n is None or n > 30:
             continue
         unit = m.group(2).lower()
-        found.append(round(n / 12, 2) if unit.startswith("m") else n)
-    if found:
-        return min(found)
-    if FRESHER_RE.search(clause):
-        return 0.0
+        return round(n / 12, 2) if unit.startswith("m") else n
     return None
 
 

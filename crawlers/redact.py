@@ -29,22 +29,55 @@ def redact(text: str | None) -> str | None:
     return text
 
 
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+EMAIL_PLACEHOLDER = "[e-mail removed]"
+
+
+def without_emails(text: str | None, placeholder: str = EMAIL_PLACEHOLDER) -> str:
+    """``text`` with every e-mail address replaced: postings are kept, people's contact details are not."""
+    return EMAIL_RE.sub(placeholder, text or "")
+
+
 class RedactingFilter(logging.Filter):
     """A log filter that redacts each record's final message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record is logging's problem, not ours
-            return True
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
+        _redact_record(record)
         return True
 
 
+def _redact_record(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed record is logging's problem, not ours
+        return
+    cleaned = redact(message)
+    if cleaned != message:
+        record.msg, record.args = cleaned, None
+
+
+_factory_installed = False
+
+
 def install_log_redaction() -> None:
-    """Attach the redacting filter to every handler of the root logger (where Scrapy's output goes)."""
+    """Redact every log record as it is made, and filter the root logger's current handlers too.
+
+    The record factory is what counts: ``Crawler.crawl()`` replaces Scrapy's
+    root handler after the extensions are built, so a filter attached to the
+    handlers from an extension never sees the crawl's own records (Scrapy's
+    "Gave up retrying <GET ...?app_key=...>" among them).
+    """
+    global _factory_installed
+    if not _factory_installed:
+        previous = logging.getLogRecordFactory()
+
+        def redacting_factory(*args, **kwargs):
+            record = previous(*args, **kwargs)
+            _redact_record(record)
+            return record
+
+        logging.setLogRecordFactory(redacting_factory)
+        _factory_installed = True
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())

@@ -8,7 +8,6 @@ Every command that touches the database takes ``--db`` (default
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys

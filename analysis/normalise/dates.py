@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,11 @@ def normalise_date(value: object, *, relative_to: str | datetime | None = None) 
     if rel:
         n = int(rel.group(1)) if rel.group(1) and rel.group(1).isdigit() else 1
         return (base - timedelta(days=n * UNITS[rel.group(2).lower()])).date().isoformat()
+    if re.match(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d", text):
+        try:  # RFC 822, as RSS pubDate writes it ("Tue, 03 Nov 2026 09:30:00 GMT")
+            return parsedate_to_datetime(text).date().isoformat()
+        except (TypeError, ValueError):
+            pass
     for fmt in ("%d/%m/%Y", "%m/%d/%Y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%a, %d %b %Y %H:%M:%S %z"):
         try:
             return datetime.strptime(text, fmt).date().isoformat()

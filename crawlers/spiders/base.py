@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import scrapy
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -109,6 +109,37 @@ class MedcoderSpider(scrapy.Spider):
             setattr(self.crawler, PROBLEMS_ATTR, problems)
         problems.append({"url": url, "kind": kind, "message": message[:2000]})
 
+    def board_gone(self, response: Response) -> bool:
+        """True (and recorded) when the board itself answers 404/410: the employer closed or moved it."""
+        if response.meta.get("medcoder_board") and response.status in (404, 410):
+            self.logger.warning("board gone: %s answered %s", redact(response.url), response.status)
+            self.crawler.stats.set_value(BOARD_GONE_STAT, response.status)
+            return True
+        return False
+
+    def request_failed(self, failure: Failure) -> None:
+        """Errback for every request: what failed and where, reported and counted; the crawl goes on.
+
+        Redirect loops and pages over DOWNLOAD_MAXSIZE are problems; robots.txt
+        and tdm-reservation refusals are policy, counted by their middlewares.
+        """
+        request = failure.request
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):  # HttpError is an IgnoreRequest too
+            if "max redirections" in str(failure.value):
+                chain = [*request.meta.get("redirect_urls", []), request.url]
+                self.report_problem(chain[0], "redirect_loop", f"gave up after {len(chain) - 1} redirects (now at {request.url})")
+            return
+        if failure.check(DownloadCancelledError):
+            # Over DOWNLOAD_MAXSIZE, whether Content-Length said so or the body grew past it.
+            limit = request.meta.get("download_maxsize", self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+            self.report_problem(request.url, "too_large", f"larger than DOWNLOAD_MAXSIZE ({limit} bytes): skipped")
+            return
+        if failure.check(HttpError):
+            response = failure.value.response
+            self.report_problem(response.url, "http_error", f"HTTP {response.status} after retries")
+        else:
+            self.report_problem(request.url, "network_error", f"{failure.type.__name__}: {failure.getErrorMessage()[:300]}")
+
 
 class JobPostingSpider(MedcoderSpider):
     """Reads schema.org ``JobPosting`` JSON-LD from career pages.
@@ -164,14 +195,6 @@ class ApiSpider(MedcoderSpider):
             meta["medcoder_board"] = True
         return scrapy.Request(url, callback=callback, errback=self.request_failed, meta=meta, **kwargs)
 
-    def board_gone(self, response: Response) -> bool:
-        """True (and recorded) when the board itself answers 404/410: the employer closed or moved it."""
-        if response.meta.get("medcoder_board") and response.status in (404, 410):
-            self.logger.warning("board gone: %s answered %s", redact(response.url), response.status)
-            self.crawler.stats.set_value(BOARD_GONE_STAT, response.status)
-            return True
-        return False
-
     def json_of(self, response: Response) -> Any | None:
         """The response's JSON, or None after reporting it as malformed."""
         try:
@@ -179,12 +202,3 @@ class ApiSpider(MedcoderSpider):
         except (ValueError, AttributeError) as exc:
             self.report_problem(response.url, "invalid_json", f"response is not valid JSON ({str(exc)[:200]})")
             return None
-
-    def request_failed(self, failure: Failure) -> None:
-        """Errback: an HTTP error or a network failure after retries, reported with its URL."""
-        request = failure.request
-        if failure.check(HttpError):
-            response = failure.value.response
-            self.report_problem(response.url, "http_error", f"HTTP {response.status} after retries")
-        else:
-            self.report_problem(request.url, "network_error", f"{failure.type.__name__}: {failure.getErrorMessage()[:300]}")
