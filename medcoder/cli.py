@@ -332,6 +332,10 @@ def profile_init(
     out.print(f"wrote {path}; edit it, then run `medcoder profile check {path}`")
 
 
+# Commands kept in their own modules register on `app` when imported.
+from medcoder import cli_ops, cli_reports  # noqa: E402,F401
+
+
 def main() -> None:  # pragma: no cover - console-script shim
     app()
 
