@@ -333,7 +333,7 @@ def profile_init(
 
 
 # Commands kept in their own modules register on `app` when imported.
-from medcoder import cli_ops, cli_reports  # noqa: E402,F401
+from medcoder import cli_extract, cli_ops, cli_reports  # noqa: E402,F401
 
 
 def main() -> None:  # pragma: no cover - console-script shim
