@@ -68,10 +68,11 @@ def medcoder_command() -> str:
 
 
 def top_required_credentials(db, limit: int = 5) -> list[tuple[str, int]]:
-    """Credentials most often required (postings counted once per credential)."""
+    """Credentials most often required by open, in-scope, de-duplicated postings (each counted once per credential)."""
     return [tuple(r) for r in db.execute(
         """select r.skill_id, count(distinct r.posting_id) n from posting_requirements r join postings p on p.id = r.posting_id
-           where r.category = 'credential' and r.level = 'required' and p.scope = 'in'
+           where r.category = 'credential' and r.level = 'required' and p.scope = 'in' and p.closed_at is null
+             and coalesce(p.is_representative, 1) = 1
            group by r.skill_id order by n desc, r.skill_id limit ?""", [limit]).fetchall()]
 
 
