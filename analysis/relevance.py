@@ -14,10 +14,15 @@ the package; it is trained once per process, in well under a second.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import yaml
 
@@ -89,9 +94,8 @@ def training_examples() -> list[dict]:
     return yaml.safe_load(raw)
 
 
-@cache
 def classifier():
-    """TF-IDF word 1-2-grams + logistic regression, fitted on the shipped examples (deterministic)."""
+    """TF-IDF word 1-2-grams + logistic regression (scikit-learn), fitted on the shipped examples (deterministic)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -103,9 +107,66 @@ def classifier():
     return model
 
 
+def _cache_path() -> Path:
+    from importlib.metadata import version  # the version without importing scikit-learn itself
+
+    digest = hashlib.sha1(resources.files(__package__).joinpath(TRAINING_FILE).read_bytes()).hexdigest()[:12]
+    base = Path(os.environ.get("MEDCODER_CACHE_DIR") or Path.home() / ".cache" / "medcoder")
+    return base / f"relevance-{digest}-sklearn{version('scikit-learn')}.json"
+
+
+@cache
+def _weights() -> tuple[dict[str, tuple[float, float]], float]:
+    """{term: (idf, coefficient)} and the intercept of the fitted model.
+
+    Every crawl process judges relevance; fitting (and importing
+    scikit-learn) costs seconds, so the fitted weights are cached as JSON,
+    keyed by the training file and scikit-learn version, and scored in
+    plain Python by :func:`_score` exactly as the pipeline would.
+    """
+    try:
+        path = _cache_path()
+        if path.exists():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return {t: tuple(v) for t, v in data["terms"].items()}, data["intercept"]
+    except (OSError, ValueError, KeyError):
+        path = None  # an unreadable cache is refitted, never trusted
+    model = classifier()
+    vec, lr = model.steps[0][1], model.steps[1][1]
+    coef = lr.coef_[0]
+    terms = {t: (float(vec.idf_[i]), float(coef[i])) for t, i in vec.vocabulary_.items()}
+    intercept = float(lr.intercept_[0])
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"terms": terms, "intercept": intercept}), encoding="utf-8")
+            tmp.replace(path)  # atomic: concurrent crawl processes never read a half-written cache
+        except OSError:
+            pass
+    return terms, intercept
+
+
+_TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
+
+
+def _score(text: str) -> float:
+    """The fitted pipeline's probability, computed from cached weights (sublinear tf, idf, l2 norm, logistic)."""
+    terms, intercept = _weights()
+    tokens = _TOKEN_RE.findall(text.lower())
+    counts: dict[str, int] = {}
+    for gram in (*tokens, *(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))):
+        if gram in terms:
+            counts[gram] = counts.get(gram, 0) + 1
+    weights = {g: (1.0 + math.log(c)) * terms[g][0] for g, c in counts.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    z = intercept + sum(w / norm * terms[g][1] for g, w in weights.items())
+    return 1.0 / (1.0 + math.exp(-z))
+
+
 def coding_probability(title: str, text: str) -> float:
     """The classifier's belief that a posting is a coding job."""
-    return float(classifier().predict_proba([_features(title, text)])[0][1])
+    return _score(_features(title, text))
 
 
 def judge(title: str | None, description: str | None = None) -> Verdict:

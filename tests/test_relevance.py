@@ -60,3 +60,21 @@ def test_classifier_decides_neutral_titles_from_the_text():
 ])
 def test_hard_title_rules(title, scope):
     assert judge(title, "Assign ICD-10-CM codes to charts.").scope == scope
+
+
+def test_cached_weights_score_exactly_like_the_fitted_pipeline(tmp_path, monkeypatch):
+    from analysis import relevance
+
+    monkeypatch.setenv("MEDCODER_CACHE_DIR", str(tmp_path))
+    relevance._weights.cache_clear()
+    model = relevance.classifier()
+    texts = [relevance._features(d["title"], d["text"]) for d in relevance.training_examples()[:60]]
+    texts += [relevance._features("Associate", "Call payers about unpaid claims"), "", "x"]
+    expected = model.predict_proba(texts)[:, 1]
+    fresh = [relevance._score(t) for t in texts]  # fitted now, cache written
+    assert list(tmp_path.glob("relevance-*.json"))
+    relevance._weights.cache_clear()
+    cached = [relevance._score(t) for t in texts]  # read back from the cache
+    relevance._weights.cache_clear()
+    for e, a, b in zip(expected, fresh, cached):
+        assert abs(e - a) < 1e-9 and abs(e - b) < 1e-9
