@@ -156,9 +156,12 @@ def sources(
     if fmt == "json":
         out.print(json.dumps(rows, indent=2), highlight=False, soft_wrap=True)
         return
-    table = Table("id", "spider", "country", "enabled", "last run", "status", "items", "label")
+    table = Table(box=None, pad_edge=False)
+    for name in ("id", "country", "enabled", "last run", "status", "items"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("label", overflow="ellipsis", no_wrap=True)
     for r in rows:
-        table.add_row(r["id"], r["spider"], r["country"], "yes" if r["enabled"] else "no", r["last_run"] or "never",
+        table.add_row(r["id"], r["country"], "yes" if r["enabled"] else "no", (r["last_run"] or "never")[:16],
                       r["status"] or "", str(r["items"] if r["items"] is not None else ""), r["label"])
     out.print(table)
 

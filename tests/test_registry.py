@@ -88,3 +88,18 @@ def test_crawl_over_a_registry_where_one_source_is_broken(tmp_path):
     assert rows(db, "select count(*) n from posting_requirements") [0]["n"] > 0  # analysed after the crawl
     status = {r["id"]: (r["status"], r["items"]) for r in json.loads(listing.stdout)}
     assert status == {"gh:broken": ("failed", 0), "gh:lakeside": ("partial", 2), "gh:garbage": ("failed", 0)}
+
+
+def test_a_source_without_its_api_key_is_skipped_with_a_message(tmp_path):
+    import os
+
+    reg = tmp_path / "reg.toml"
+    reg.write_text('version = 1\n[[source]]\nid = "usajobs"\nspider = "usajobs"\nlabel = "USAJOBS"\ncountry = "US"\n'
+                   'args = { api_base = "http://127.0.0.1:9" }\n')
+    db = tmp_path / "keys.db"
+    env = {k: v for k, v in os.environ.items() if k not in ("USAJOBS_API_KEY", "USAJOBS_EMAIL")}
+    proc = medcoder("crawl", "--registry", reg, "--db", db, env=env)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    assert "usajobs: skipped" in proc.stderr and "USAJOBS_API_KEY" in proc.stderr
+    (run,) = rows(db, "select status, finish_reason from crawl_runs")
+    assert run["status"] == "skipped" and "USAJOBS_API_KEY" in run["finish_reason"]
