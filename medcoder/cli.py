@@ -159,10 +159,13 @@ def sources(
     table = Table(box=None, pad_edge=False)
     for name in ("id", "country", "enabled", "last run", "status", "items"):
         table.add_column(name, no_wrap=True)
-    table.add_column("label", overflow="ellipsis", no_wrap=True, max_width=36)
+    wide = out.width >= 110  # the label only where it fits; --format json always has it
+    if wide:
+        table.add_column("label", overflow="ellipsis", no_wrap=True)
     for r in rows:
-        table.add_row(r["id"], r["country"], "yes" if r["enabled"] else "no", (r["last_run"] or "never")[:16],
-                      r["status"] or "", str(r["items"] if r["items"] is not None else ""), r["label"])
+        cells = [r["id"], r["country"], "yes" if r["enabled"] else "no", (r["last_run"] or "never")[:16],
+                 r["status"] or "", str(r["items"] if r["items"] is not None else "")]
+        table.add_row(*cells, *([r["label"]] if wide else []))
     out.print(table)
 
 
