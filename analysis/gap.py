@@ -34,6 +34,7 @@ from analysis.taxonomy import CODING_ANY, Taxonomy, load_taxonomy
 from medcoder.lifecycle import open_as_of
 
 GENERIC_STAND_IN = {"AAPC_ANY": "CPC", "AHIMA_ANY": "CCS", CODING_ANY: "CPC"}
+GENERIC_LABELS = {"AAPC_ANY": "any AAPC credential", "AHIMA_ANY": "any AHIMA credential", CODING_ANY: "any coding credential"}
 BLOCKING = ("credential", "code_set", "experience", "education")
 
 
@@ -50,7 +51,9 @@ class Need:
     @property
     def label(self) -> str:
         if self.kind == "credential":
-            return " or ".join(sorted(self.ids))
+            # Named credentials first, then the generic "any ..." ones, in words a person reads.
+            ids = sorted(self.ids, key=lambda i: (i in GENERIC_LABELS, i))
+            return " or ".join(GENERIC_LABELS.get(i, i) for i in ids)
         if self.kind == "experience":
             return f"{self.years:g} years{' of ' + self.setting if self.setting else ''} experience"
         if self.kind == "education":
