@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from analysis.analytics import refresh_analytics
 from analysis.dedup import deduplicate_db
 from analysis.extract import EXTRACTOR_VERSION, extract
 from analysis.roles import role_family, role_level
@@ -72,5 +73,6 @@ def analyse_db(db: sqlite_utils.Database, *, force: bool = False, progress: Call
         if progress:
             progress(n, len(todo))
     dedup = deduplicate_db(db)
+    refresh_analytics(db)  # Datasette's market tables, once de-duplication has chosen representatives
     return AnalyseResult(analysed=len(todo), skipped=len(rows) - len(todo), requirements=total_reqs,
                          clusters=dedup["clusters"], duplicates=dedup["duplicates"])

@@ -270,7 +270,8 @@ def serve(
 ) -> None:
     """Browse the database in Datasette.
 
-    Read-only, bound to 127.0.0.1 unless --host says otherwise.
+    Read-only (no write plugins; SELECT-only SQL box, 3 s limit), robots
+    blocked, bound to 127.0.0.1 unless --host says otherwise.
     """
     from medcoder.db import resolve_db_path
     from medcoder.serve import datasette_command
@@ -306,6 +307,32 @@ def evaluate_cmd(
         for res in results:
             for slug, name, missed, extra in res.errors:
                 out.print(f"{res.split} {slug} {name}: missed {sorted(map(str, missed))} extra {sorted(map(str, extra))}", highlight=False)
+
+
+@app.command()
+def publish(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the bundle into (empty, or use --force).")],
+    db: DbOption = None,
+    name: Annotated[str, typer.Option("--name", help="Database name in the published site's URLs.")] = "medcoder",
+    force: Annotated[bool, typer.Option("--force", help="Replace the folder's contents.")] = False,
+) -> None:
+    """Write a deployable Datasette bundle.
+
+    The database (refused if it holds any table medcoder does not create, so
+    no personal data), metadata, plugins, templates, pinned requirements and a
+    README with the `datasette package` and `datasette publish` commands.
+    """
+    import shlex
+
+    from medcoder.db import resolve_db_path
+    from medcoder.publish import PublishError, build_bundle
+
+    try:
+        bundle = build_bundle(resolve_db_path(db), out_dir, name=name, force=force)
+    except PublishError as exc:
+        _fail(str(exc))
+    out.print(f"bundle written to {bundle.folder}; deploy it from that folder with:", highlight=False, soft_wrap=True)
+    out.print(shlex.join(bundle.publish_command), highlight=False, markup=False, soft_wrap=True)
 
 
 @profile_app.command("check")
