@@ -12,6 +12,8 @@ per cluster is what the market statistics count.
 
 from __future__ import annotations
 
+from medcoder.db import write_transaction
+
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -189,7 +191,7 @@ def deduplicate_db(db) -> dict[str, int]:
     ).fetchall()
     postings = [DedupPosting(*r) for r in rows]
     mapping = cluster(postings)
-    with db.conn:
+    with write_transaction(db):
         db.execute("create temp table if not exists _clusters (id text primary key, cluster_id text)")
         db.execute("delete from _clusters")
         db.conn.executemany("insert into _clusters values (?, ?)", mapping.items())

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from medcoder.db import write_transaction
+
 from analysis.analytics import refresh_analytics
 from analysis.dedup import deduplicate_db
 from analysis.extract import EXTRACTOR_VERSION, extract
@@ -32,7 +34,7 @@ def sync_skills(db: sqlite_utils.Database) -> int:
     """Write the taxonomy into the ``skills`` table (names for Datasette's label columns)."""
     tax = load_taxonomy()
     rows = [{"id": s.id, "name": s.name, "category": s.category, "issuer": s.issuer} for s in tax.skills.values()]
-    with db.conn:
+    with write_transaction(db):
         db["skills"].upsert_all(rows, pk="id")
     return len(rows)
 
@@ -56,7 +58,7 @@ def analyse_db(db: sqlite_utils.Database, *, force: bool = False, progress: Call
             }
             for r in result.requirements()
         ]
-        with db.conn:
+        with write_transaction(db):
             db.execute("delete from posting_requirements where posting_id = ?", [pid])
             if reqs:
                 db["posting_requirements"].insert_all(reqs)

@@ -48,6 +48,10 @@ EXTENSIONS = {
     "crawlers.middlewares.RedactLogsExtension": 0,
     "crawlers.extensions.crawl_runs.CrawlRunRecorder": 100,
 }
+# Inert unless MEDCODER_REDIS_URL is set: then this process is one worker of a shared scrapy-redis crawl (docs/scaling.md).
+ADDONS = {
+    "crawlers.distributed.DistributedCrawlAddon": 0,
+}
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.BackoffRetryMiddleware": 550,

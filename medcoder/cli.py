@@ -114,7 +114,12 @@ def crawl(
             _fail(str(exc))
     if not entries:
         _fail("nothing to crawl: no enabled registry entry matches")
-    connect(db).conn.close()  # create and migrate once, before the crawl processes start
+    from medcoder.recovery import DatabaseUnwritable, check_writable
+
+    try:
+        check_writable(db)  # create and migrate once before the crawl processes start; refuse a read-only database
+    except DatabaseUnwritable as exc:
+        _fail(str(exc))
     with console.status("crawling…") as status:
         outcomes = crawl_sources(
             entries, db=db, settings=pairs(setting, "-s"), log_dir=log_dir,

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from medcoder.db import connect, resolve_db_path
+from medcoder.db import connect, resolve_db_path, write_transaction
 
 # Our own loopback servers (demo board, tests) need no politeness delay.
 LOCAL_SETTINGS = {
@@ -106,7 +106,7 @@ def record_skipped(db, entry, message: str) -> None:
     from medcoder.db import utcnow
 
     now = utcnow()
-    with db.conn:
+    with write_transaction(db):
         db["sources"].upsert({"id": entry.id, "name": entry.label, "spider": entry.spider, "country": entry.country}, pk="id")
         db["crawl_runs"].insert({"source_id": entry.id, "spider": entry.spider, "started_at": now, "finished_at": now,
                                  "status": "skipped", "finish_reason": message, "items_scraped": 0, "items_kept": 0,

@@ -8,9 +8,10 @@ without losing data. Candidate profiles never enter this database.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -189,10 +190,41 @@ def _m002_quality_and_lifecycle(db: sqlite_utils.Database) -> None:
     db["posting_history"].create_index(["posting_id"], if_not_exists=True)
 
 
+def _m003_run_checks(db: sqlite_utils.Database) -> None:
+    # One row per health check of a crawl run (medcoder/health.py); a run with a failing check is "degraded".
+    db["run_checks"].create(
+        {
+            "id": int,
+            "crawl_run_id": int,
+            "check": str,  # items, description_share, requirement_share, error_rate, retries, board_gone
+            "status": str,  # ok, warn, fail
+            "detail": str,
+            "value": float,  # the measured figure (a share, a rate, a count), the baseline for later runs
+            "at": str,
+        },
+        pk="id",
+        foreign_keys=[("crawl_run_id", "crawl_runs", "id")],
+    )
+    # Datasette facets on check, status and health: each needs an index that starts with it.
+    for columns in (["crawl_run_id"], ["check", "status"], ["status"]):
+        db["run_checks"].create_index(columns, if_not_exists=True)
+    # The worst check of the run, so Datasette and `medcoder status` see degraded runs without a join.
+    db["crawl_runs"].add_column("health", str)
+    db["crawl_runs"].create_index(["health"], if_not_exists=True)
+
+
+def _m004_run_process(db: sqlite_utils.Database) -> None:
+    # The process that runs a crawl, so the next one can tell a killed run from a live one (medcoder/recovery.py).
+    db["crawl_runs"].add_column("pid", int)
+    db["crawl_runs"].add_column("host", str)
+
+
 # Append new migrations here; never edit one that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _m001_initial),
     (2, "de-duplication clusters, lifecycle and posting history", _m002_quality_and_lifecycle),
+    (3, "run health checks", _m003_run_checks),
+    (4, "the process and host of each crawl run", _m004_run_process),
 ]
 
 
@@ -204,16 +236,53 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return row[0] or 0
 
 
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One transaction: every write inside commits together or not at all.
+
+    ``with db.conn:`` is not one: sqlite-utils commits each write statement
+    run outside an open transaction. BEGIN IMMEDIATE takes the write lock
+    first (waiting up to the busy timeout), so what is read inside is current
+    and the commit never fails because another process wrote meanwhile.
+    Nested, it is a savepoint.
+    """
+    if db.conn.in_transaction:
+        db.conn.execute("SAVEPOINT write_transaction")
+        try:
+            yield db
+        except BaseException:
+            db.conn.execute("ROLLBACK TO write_transaction")
+            raise
+        finally:
+            db.conn.execute("RELEASE write_transaction")
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
 def migrate(db: sqlite_utils.Database) -> list[int]:
-    """Apply every pending migration, each in its own transaction; return the versions applied."""
-    if not db["schema_migrations"].exists():
-        db["schema_migrations"].create({"version": int, "name": str, "applied_at": str}, pk="version")
-    current = schema_version(db)
+    """Apply every pending migration, each in its own transaction; return the versions applied.
+
+    The version is read again under the write lock, so processes opening a
+    new database at once (two crawls, the workers of a distributed crawl)
+    apply each migration exactly once.
+    """
     applied = []
     for version, name, fn in MIGRATIONS:
-        if version <= current:
+        if version <= schema_version(db):
             continue
-        with db.conn:
+        with write_transaction(db):
+            if not db["schema_migrations"].exists():
+                db["schema_migrations"].create({"version": int, "name": str, "applied_at": str}, pk="version")
+            if version <= schema_version(db):
+                continue
             fn(db)
             db["schema_migrations"].insert({"version": version, "name": name, "applied_at": utcnow()})
         applied.append(version)

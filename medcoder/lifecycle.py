@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from medcoder.db import write_transaction
+
 CLOSING_STATUSES = ("ok",)
 
 
 def close_missing(db: sqlite_utils.Database, source_id: str, run_id: int, now: str) -> int:
     """Close the open postings of ``source_id`` that run ``run_id`` did not see; return how many."""
-    with db.conn:
+    with write_transaction(db):
         cursor = db.execute(
             "update postings set closed_at = ? where source_id = ? and closed_at is null "
             "and (last_crawl_run_id is null or last_crawl_run_id != ?)",

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import sqlite_utils
 
 from crawlers.items import PostingItem
-from medcoder.db import utcnow
+from medcoder.db import utcnow, write_transaction
 
 
 def canonical_url(url: str) -> str:
@@ -92,7 +92,7 @@ def upsert_posting(db: sqlite_utils.Database, item: PostingItem, *, run_id: int 
     pid = row["id"]
     out_of_scope = row["scope"] == "out"
     table, other = ("filtered_postings", "postings") if out_of_scope else ("postings", "filtered_postings")
-    with db.conn:
+    with write_transaction(db):
         previous = _first_seen(db, pid)
         if not out_of_scope:
             _keep_history_and_reopen(db, pid, row, now)

@@ -8,13 +8,18 @@ but problems met) or ``failed``.
 from __future__ import annotations
 
 import json
+import os
+import socket
+import sqlite3
 
 from scrapy import signals
+from scrapy.exceptions import CloseSpider
 
 from crawlers.redact import redact
 from crawlers.spiders.base import BOARD_GONE_STAT, INCOMPLETE_STAT, MISSING_CREDENTIALS_REASON, PROBLEMS_ATTR
-from medcoder.db import connect, utcnow
+from medcoder.db import connect, utcnow, write_transaction
 from medcoder.lifecycle import CLOSING_STATUSES, close_missing
+from medcoder.recovery import mark_interrupted_runs
 
 ERROR_STATS = ("medcoder/problems", "log_count/ERROR", "spider_exceptions/count")
 
@@ -48,15 +53,29 @@ class CrawlRunRecorder:
         return cls(crawler)
 
     def spider_opened(self, spider):
+        try:
+            self._record_start(spider)
+        except sqlite3.DatabaseError as exc:
+            # A database that cannot take the run's row (read-only, locked, full) cannot take postings either.
+            spider.logger.error("cannot record the crawl in the database (%s: %s); not crawling",
+                                getattr(exc, "sqlite_errorname", type(exc).__name__), exc)
+            self.crawler.stats.set_value("medcoder/database_error", str(exc))
+            raise CloseSpider("database_error") from exc
+
+    def _record_start(self, spider):
         self.db = connect(self.crawler.settings.get("MEDCODER_DB"))
+        mark_interrupted_runs(self.db)  # rows left 'running' by killed crawls become 'failed' (interrupted)
         source = spider.source_record() if hasattr(spider, "source_record") else {"id": spider.name, "name": spider.name, "spider": spider.name}
-        with self.db.conn:
+        with write_transaction(self.db):
             self.db["sources"].upsert({k: v for k, v in source.items() if v is not None}, pk="id")
             run = self.db["crawl_runs"].insert({
                 "source_id": source["id"],
                 "spider": spider.name,
                 "started_at": utcnow(),
                 "status": "running",
+                # Who runs it, so a later crawl can tell a killed run from a live one (medcoder/recovery.py).
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
                 "args_json": json.dumps(_public_args(spider), sort_keys=True),
             })
         self.crawler.medcoder_run_id = run.last_pk
@@ -67,7 +86,11 @@ class CrawlRunRecorder:
         problems = getattr(self.crawler, PROBLEMS_ATTR, [])
         items = stats.get("item_scraped_count", 0)
         errors = sum(int(stats.get(k, 0)) for k in ERROR_STATS)
-        run_id = self.crawler.medcoder_run_id
+        run_id = getattr(self.crawler, "medcoder_run_id", None)
+        if run_id is None:  # the run could not even be recorded (see spider_opened)
+            if self.db is not None:
+                self.db.conn.close()
+            return
         now = utcnow()
         status = run_status(reason, items, errors, board_gone=bool(stats.get(BOARD_GONE_STAT)))
         closed = 0
@@ -76,7 +99,7 @@ class CrawlRunRecorder:
             closed = close_missing(self.db, spider.source_id if hasattr(spider, "source_id") else spider.name, run_id, now)
         self.crawler.stats.set_value("medcoder/closed", closed)
         stats = self.crawler.stats.get_stats()
-        with self.db.conn:
+        with write_transaction(self.db):
             self.db["crawl_errors"].insert_all(({"crawl_run_id": run_id, "at": now, **p} for p in problems))
             self.db["crawl_runs"].update(run_id, {
                 "finished_at": now,
