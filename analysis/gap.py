@@ -184,7 +184,9 @@ def load_market(db: sqlite_utils.Database, *, country: str | None = None, countr
     if remote_only:
         where.append("p.remote = 'remote'")
     if since_days:
-        cutoff = ((now or datetime.now(UTC)) - timedelta(days=since_days)).date().isoformat()
+        # Looking back (as_of), "the last N days" ends on that day, not today.
+        base = datetime.fromisoformat(as_of).replace(tzinfo=UTC) if as_of else (now or datetime.now(UTC))
+        cutoff = (base - timedelta(days=since_days)).date().isoformat()
         where.append("coalesce(p.posted_at, substr(p.first_seen, 1, 10)) >= ?")
         params.append(cutoff)
     if role_family:

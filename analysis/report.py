@@ -35,7 +35,7 @@ def _env() -> Environment:
 
 def _filters_text(report: dict) -> str:
     f = report["filters"]
-    parts = []
+    parts = [f"open on {f['as_of']}"] if f.get("as_of") else []
     if f.get("country"):
         parts.append(f"country {f['country']}")
     elif f.get("countries"):
@@ -123,3 +123,91 @@ def render(report: dict, fmt: str, *, profile_name: str | None = None) -> str:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     view = dict(report, profile_name=profile_name)
     return _env().get_template("gap.html.j2").render(r=view, filters_text=_filters_text(report))
+
+
+# --- the market view (``medcoder market``) ---------------------------------------
+
+EXPERIENCE_LABELS = {"0": "0 (freshers)", "<1": "under 1", "1-2": "1 to 2", "2-3": "2 to 3", "3-5": "3 to 5", "5+": "5 or more"}
+
+
+def market_filters_text(report: dict) -> str:
+    """The market report's filters in words, "as of" first when it looks back."""
+    as_of = report["filters"].get("as_of")
+    text = _filters_text({"filters": {k: v for k, v in report["filters"].items() if k != "as_of"}})
+    if as_of:
+        return f"open on {as_of}" + ("" if text == "none" else f"; {text}")
+    return text
+
+
+def _label(value: str | None, missing: str = "not stated") -> str:
+    return value.replace("_", " ") if value else missing
+
+
+def render_market_markdown(r: dict) -> str:
+    """The market report as Markdown for pasting; each table says how many postings it counts."""
+    n = r["postings_considered"]
+    c = r["credentials"]
+    lines = ["# Medical-coding job market", "",
+             f"{n} open, in-scope postings ({', '.join(r['sources']) or 'no sources'}; posted {r['date_window']['first'] or '?'} "
+             f"to {r['date_window']['last'] or '?'}; filters: {market_filters_text(r)}). Generated {r['generated_at']}.", "",
+             "## Credentials", "",
+             f"{c['requiring_any']} of {n} postings ({pct(c['requiring_any_share'])}) require a credential; {c['naming_any']} name one.", "",
+             "| credential | postings | required | preferred | share | required after hire allowed | a holder meets a required credential in |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for i in c["items"]:
+        accepted = "" if i["accepted_for"] is None else str(i["accepted_for"])
+        lines.append(f"| {i['id']} | {i['postings']} | {i['required']} | {i['preferred']} | {pct(i['share'])} | {i['after_hire']} | {accepted} |")
+    lines += ["", f"Requirements as written (alternatives count once per posting; {n} postings):", "",
+              "| requirement | postings | required | preferred |", "|---|---:|---:|---:|"]
+    lines += [f"| {g['label']} | {g['postings']} | {g['required']} | {g['preferred']} |" for g in c["groups"][:20]]
+    lines += ["", "## Code sets", "", f"Of {r['code_sets']['postings']} postings:", "",
+              "| code set | postings | required | preferred | share |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {i['id']} | {i['postings']} | {i['required']} | {i['preferred']} | {pct(i['share'])} |" for i in r["code_sets"]["items"]]
+    e = r["experience"]
+    buckets = list(EXPERIENCE_LABELS)
+    lines += ["", "## Experience asked, by role family", "",
+              f"{e['stating']} of {e['postings']} postings state a minimum; median {e['median_years'] if e['median_years'] is not None else 'n/a'} years.", "",
+              "| role family | postings | stating | median years | " + " | ".join(EXPERIENCE_LABELS.values()) + " |",
+              "|---|---:|---:|---:|" + "---:|" * len(buckets)]
+    for row in e["by_role_family"]:
+        median = "" if row["median_years"] is None else f"{row['median_years']:g}"
+        lines.append(f"| {md_escape(row['role_family'])} | {row['postings']} | {row['stating']} | {median} | "
+                     + " | ".join(str(row["buckets"][b]) for b in buckets) + " |")
+    lines += ["", "## Education asked", "", f"{r['education']['stating']} of {r['education']['postings']} postings state a minimum.", "",
+              "| minimum | postings | share |", "|---|---:|---:|"]
+    lines += [f"| {_label(x['level'])} | {x['postings']} | {pct(x['share'])} |" for x in r["education"]["levels"]]
+    lines += ["", "## Work mode", "", "| mode | postings | share |", "|---|---:|---:|"]
+    lines += [f"| {_label(x['mode'])} | {x['postings']} | {pct(x['share'])} |" for x in r["work_mode"]["modes"]]
+    s = r["salaries"]
+    lines += ["", "## Pay", "", f"{s['stating']} of {s['postings']} postings state pay (annualised midpoints; "
+              f"left out as predicted by a job board: {s['predicted_excluded']}).", ""]
+    for cur in s["by_currency"]:
+        lines.append(f"- {cur['currency']}: median {money(cur['median_annual'], cur['currency'])} "
+                     f"(middle half {money(cur['p25_annual'], cur['currency'])} to {money(cur['p75_annual'], cur['currency'])}), "
+                     f"{cur['postings']} postings")
+    if not s["by_currency"]:
+        lines.append("- No posting in this selection states pay.")
+    if s["by_credential"]:
+        lines += ["", "| credential named | currency | postings with pay | median |", "|---|---|---:|---:|"]
+        lines += [f"| {x['id']} | {x['currency']} | {x['postings']} | {money(x['median_annual'], x['currency'])} |" for x in s["by_credential"]]
+    t = r["trend"]
+    lines += ["", "## Trend by month", "", f"{t['postings']} postings, closed ones included, one per cluster of duplicates.", "",
+              "| month | first seen | open at month end |", "|---|---:|---:|"]
+    lines += [f"| {m['month']} | {m['first_seen']} | {m['open']} (on {m['open_at']}) |" for m in t["months"]]
+    emp = r["employers"]
+    lines += ["", "## Top employers", "", f"{emp['employers']} employers name themselves in {emp['stating']} of {emp['postings']} postings.", "",
+              "| employer | postings | share |", "|---|---:|---:|"]
+    lines += [f"| {md_escape(x['employer'])} | {x['postings']} | {pct(x['share'])} |" for x in emp["top"]]
+    return "\n".join(lines) + "\n"
+
+
+def render_market(report: dict, fmt: str) -> str:
+    """The market report in ``fmt`` (html, md or json)."""
+    if fmt == "json":
+        return json.dumps(report, indent=2, ensure_ascii=False)
+    if fmt == "md":
+        return render_market_markdown(report)
+    if fmt != "html":
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return _env().get_template("market.html.j2").render(r=report, filters_text=market_filters_text(report),
+                                                         experience_labels=EXPERIENCE_LABELS, label=_label)

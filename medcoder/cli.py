@@ -235,6 +235,7 @@ def gap(
     remote_only: Annotated[bool, typer.Option("--remote-only", help="Only remote postings.")] = False,
     since: Annotated[str | None, typer.Option("--since", help="Only postings from the last N days, e.g. 90d.")] = None,
     role_family: Annotated[str | None, typer.Option("--role-family", help="inpatient, outpatient, pro-fee, ed, risk-adjustment...")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Look at the postings open on this day (YYYY-MM-DD).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="html, md or json.")] = "md",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of standard output.")] = None,
 ) -> None:
@@ -245,10 +246,12 @@ def gap(
     from analysis.gap import gap_report
     from analysis.profile import ProfileError, load_profile
     from analysis.report import FORMATS, render
+    from medcoder.cli_reports import as_of_day
     from medcoder.db import connect
 
     if fmt not in FORMATS:
         _fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
+    day = as_of_day(as_of)
     try:
         prof = load_profile(profile)
     except ProfileError as exc:
@@ -257,7 +260,8 @@ def gap(
         database = connect(db, create=False)
     except FileNotFoundError as exc:
         _fail(str(exc))
-    report = gap_report(database, prof, country=country, remote_only=remote_only, since_days=_since_days(since), role_family=role_family)
+    report = gap_report(database, prof, country=country, remote_only=remote_only, since_days=_since_days(since), role_family=role_family,
+                        as_of=day)
     text = render(report, fmt, profile_name=prof.name)
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,8 @@ posting seen again is reopened by :func:`medcoder.postings.upsert_posting`.
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlite_utils
 
 from medcoder.db import write_transaction
@@ -28,4 +30,5 @@ def close_missing(db: sqlite_utils.Database, source_id: str, run_id: int, now: s
 
 def open_as_of(day: str) -> str:
     """SQL condition for postings open on ``day`` (ISO date): seen by then and not closed before it."""
+    day = date.fromisoformat(day).isoformat()  # a real date, never text spliced into SQL
     return f"(substr(first_seen, 1, 10) <= '{day}' and (closed_at is null or substr(closed_at, 1, 10) > '{day}'))"
