@@ -10,6 +10,7 @@ only, and both are reported.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -108,9 +109,22 @@ def _predicted_sets(ex: Extraction, remote: str | None) -> dict[str, set]:
     }
 
 
-def evaluate(postings: Iterable, split: str | None = None) -> EvalResult:
-    """Score extraction and relevance on labelled postings (``DemoPosting``-like: ``.data``, ``.slug``, ``.expected``)."""
-    result = EvalResult(split or "all", 0)
+def without_headings(text: str) -> str:
+    """Structured posting text with its headings and "Label:" lead-ins removed: a posting that gives no section cues."""
+    lines = [line for line in text.split("\n") if not line.startswith("## ")]
+    return "\n".join(re.sub(r"^(- )?[A-Za-z][A-Za-z /&'-]{2,40}:\s+", r"\1", line) for line in lines)
+
+
+def evaluate(postings: Iterable, split: str | None = None, *, classify: bool = True, headings: bool = True) -> EvalResult:
+    """Score extraction and relevance on labelled postings (``DemoPosting``-like: ``.data``, ``.slug``, ``.expected``).
+
+    ``classify=False`` turns the sentence classifier off and ``headings=False`` strips every heading
+    from the texts; both exist to measure what the classifier adds.
+    """
+    name = split or "all"
+    if not classify or not headings:
+        name += f" ({'classifier' if classify else 'rules only'}, {'with' if headings else 'without'} headings)"
+    result = EvalResult(name, 0)
     for p in postings:
         if split and split_of(p.slug) != split:
             continue
@@ -124,7 +138,7 @@ def evaluate(postings: Iterable, split: str | None = None) -> EvalResult:
         if not relevant:
             continue
         result.postings += 1
-        ex = extract(text)
+        ex = extract(text if headings else without_headings(text), classify=classify)
         remote = "remote" if p.data.get("remote") else ex.remote or ("onsite" if p.data.get("location") else None)
         gold, predicted = _gold_sets(expected), _predicted_sets(ex, remote)
         for name in gold:
@@ -144,3 +158,14 @@ def format_table(results: list[EvalResult]) -> str:
             s = res.scores[name]
             lines.append(f"  {name:<18} {s.precision:9.3f} {s.recall:7.3f} {s.f1:6.3f} {s.tp:4d} {s.fp:4d} {s.fn:4d}")
     return "\n".join(lines)
+
+
+def ablation(splits: tuple[str, ...] = ("dev", "held_out")) -> str:
+    """The evaluation with and without the sentence classifier, on the postings as written and with headings stripped."""
+    postings = labelled_postings()
+    return "\n".join(format_table([evaluate(postings, split, classify=c, headings=h)])
+                     for h in (True, False) for c in (False, True) for split in splits)
+
+
+if __name__ == "__main__":  # pragma: no cover - a measurement, run by hand: python -m analysis.evaluate
+    print(ablation())

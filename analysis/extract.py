@@ -4,20 +4,39 @@ One entry point, :func:`extract`, takes posting text (plain or HTML) and
 returns an :class:`Extraction`. The crawl's analysis stage, ``medcoder
 analyse`` and ``medcoder extract`` all call it. Every requirement keeps the
 sentence it came from as evidence.
+
+How a sentence is read:
+
+1. Its section (the heading above it, :mod:`analysis.sections`) and cue words
+   ("required", "preferred", "reimbursed") decide whether it asks for
+   something, and how firmly.
+2. Where they are silent, the sentence classifier (:mod:`analysis.sentences`)
+   decides; it also vetoes perks and company boasts that name a credential
+   under a requirements heading ("We pay for your CRC exam").
+3. Credentials are read per clause, as alternative groups ("CPC, COC or
+   CIC"), with grace periods ("within 6 months of hire") and asides that widen
+   the requirement just stated ("CPC-A also accepted").
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
+from analysis import conditions
+from analysis import education as edu
 from analysis import sections as sec
+from analysis import sentences
 from analysis.taxonomy import CODING_ANY, Match, Taxonomy, load_taxonomy
-from analysis.text import html_to_text, looks_like_html
+from analysis.text import html_to_text, looks_like_html, normalise_lines
 
-EXTRACTOR_VERSION = "1"
-EDUCATION_LEVELS = ("high_school", "certificate", "associate", "bachelor", "master")
+EXTRACTOR_VERSION = "2"
+EDUCATION_LEVELS = edu.LEVELS
 EVIDENCE_MAX = 400
+# Classifier probabilities: below FALLBACK_AT a silent sentence stays unread; at VETO_AT a perk or
+# company line under a requirements heading is set aside.
+FALLBACK_AT, VETO_AT = 0.6, 0.8
 
 
 @dataclass
@@ -43,148 +62,313 @@ class Extraction:
     education_min: str | None = None
     education_evidence: str | None = None
     remote: str | None = None
+    # Added in extractor version 2.
+    experience_equivalent: float | None = None  # years named as one route among alternatives ("one year of experience OR a degree")
+    education_equivalent: str | None = None  # level named but replaceable by experience ("or equivalent experience")
+    education_fields: list[str] = field(default_factory=list)  # him, life_sciences, nursing, pharmacy, dental...
+    settings: list[str] = field(default_factory=list)  # setting and specialty ids the job works in
+    shift: str | None = None  # night, us, rotational, evening, day
+    languages: list[Requirement] = field(default_factory=list)  # category "language"; not taxonomy skills
 
     def requirements(self) -> list[Requirement]:
-        """Every requirement row, in a stable order: credentials, code sets, tools, skills."""
+        """Every taxonomy requirement row, in a stable order: credentials, code sets, tools, skills."""
         return [*self.certifications, *self.code_sets, *self.tools, *self.skills]
 
     def to_dict(self) -> dict:
+        """The extraction as plain data (dicts and lists)."""
         return asdict(self)
 
 
-def _number(word: str) -> float | None:
-    word = word.lower().strip()
-    if re.fullmatch(r"\d+(?:\.\d+)?", word):
-        return float(word)
-    return sec.NUMBER_WORDS.get(word)
+def record_fields(result: Extraction) -> dict:
+    """The public-record keys added in extractor version 2 (see docs/extract-format.md)."""
+    return {
+        "experience_equivalent": result.experience_equivalent,
+        "education_equivalent": result.education_equivalent,
+        "education_fields": list(result.education_fields),
+        "settings": list(result.settings),
+        "shift": result.shift,
+        "languages": [{"id": r.id, "level": r.level} for r in result.languages],
+        "tool_requirements": [{"id": r.id, "level": r.level} for r in result.tools],
+    }
 
 
-NUM = r"(\d{1,2}(?:\.\d)?|one|two|three|four|five|six|seven|eight|nine|ten)"
-EXPERIENCE_RE = re.compile(
-    NUM + r"\s*(?:\(\d+\)\s*)?(?:\+|plus)?\s*(?:(?:-|–|to)\s*\d{1,2}\s*\+?\s*)?(years?|yrs?|months?|mos?)\b",
-    re.I,
-)
-# A figure counts as experience only beside these words ("6 month contract" and "last 6 months" do not).
-EXPERIENCE_CONTEXT_RE = re.compile(
-    r"experience|\bexp\b|\bexp\.|background|(?:years?|yrs?|months?)\s+(?:of\s+|in\s+|as\s+|hands-on\s+)[\w\s/&,()-]{0,50}?(?:cod|audit|abstract|cdi|him|billing)",
-    re.I,
-)
-FRESHER_RE = re.compile(r"\bfreshers?\b|\bno (?:prior )?experience (?:is )?(?:required|needed)|\bentry[\s-]level\b|\b0\s*(?:-|to)\s*\d+\s*(?:years?|yrs?)", re.I)
-# Freshers as applicants ("freshers can apply"), not as the people the job trains.
-FRESHER_ELIGIBLE_RE = re.compile(
-    r"\bfreshers?\s*(?:&|and|/|or|,)?\s*(?:experienced|exp)|\bfreshers?\b[^.;]{0,40}\b(?:can|may|are|also)?\s*(?:apply|welcome|eligible|consider)|"
-    r"\b(?:open to|for|hiring|only)\s+(?:certified\s+)?freshers\b|\bcertified freshers\b|\bfreshers? only\b|\bno (?:prior )?experience (?:is )?(?:required|needed)|"
-    r"\b0\s*(?:-|to)\s*\d+\s*(?:years?|yrs?)|\bentry[\s-]level\b",
-    re.I,
-)
-
-EDUCATION_PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("master", re.compile(r"\bmaster'?s?\b|\bM\.?\s?Pharm\b|\bM\.?Sc\b|\bMBA\b|\bMHA\b|\bpost[\s-]?graduat", re.I)),
-    ("bachelor", re.compile(
-        r"\bbachelor'?s?\b|\bB\.?\s?S\.?c\b|\bB\.?\s?Pharm|\bPharm\.?\s?D\b|\bBDS\b|\bBPT\b|\bBAMS\b|\bBHMS\b|\bBUMS\b|\bMBBS\b|"
-        r"\bB\.?A\.?\b(?= degree| in)|\bBS (?:degree|in)\b|\b4[\s-]year degree|\bcollege degree|\bany (?:life[\s-]?science )?graduate\b|"
-        r"\b(?:life[\s-]?science|science|paramedical|nursing|pharmacy|allied health) graduates?\b|\bgraduat(?:e|ion) (?:degree |in )|\bgraduates? (?:in|from|with)\b|\bgraduates? only\b|\bUG\b",
-        re.I,
-    )),
-    ("associate", re.compile(r"\bassociate'?s?\s+(?:degree|of|in)\b|\bassociates? degree\b|\bA\.?A\.?S\.?\b|\b2[\s-]year degree", re.I)),
-    ("certificate", re.compile(
-        r"\bcertificate (?:program|programme|course|in)\b|\bdiploma (?:in|program)\b|\bcoding (?:program|programme|course|school)\b|"
-        r"\b(?:completion of|graduate of) an? (?:accredited |approved )?(?:medical )?coding\b|\bGNM\b|\bvocational\b",
-        re.I,
-    )),
-    ("high_school", re.compile(r"\bhigh[\s-]school\b|\bGED\b|\bHSD\b|\bsecondary school\b|\b10\s?\+\s?2\b|\b12th\b|\bHSC\b", re.I)),
-]
-WORK_MODE_PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("hybrid", re.compile(r"\bhybrid\b", re.I)),
-    ("remote", re.compile(r"\b(?:fully |100% |100 % )?remote\b|\bwork from home\b|\bwork[\s-]from[\s-]home\b|\bWFH\b|\btelecommut\w*|\btelework\b|\bhome[\s-]based\b|\bwork remotely\b", re.I)),
-    ("onsite", re.compile(r"\bon[\s-]?site\b|\bwork from office\b|\bWFO\b|\bin[\s-]office\b|\bin[\s-]person\b|\bon[\s-]premises?\b", re.I)),
-]
-NOT_REMOTE_RE = re.compile(r"\bnot (?:a )?remote\b|\bno (?:remote|wfh|work from home)\b|\bremote (?:is )?not (?:available|possible|an option)\b", re.I)
-ALTERNATIVE_GAP_RE = re.compile(r"^[\s,/()|]*(?:(?:and/or|or|either|and or|/|,)[\s,/()|]*)*$", re.I)
-AND_GAP_RE = re.compile(r"\band\b(?!/)", re.I)
+# --- sentence kinds -----------------------------------------------------------------------------
+ASK, DUTY, BENEFIT, COMPANY, OTHER = "ask", "duty", "benefit", "company", "other"
+STRONG_REQUIRED_RE = re.compile(r"\b(?:must|required|requires?|mandatory|compulsory|need(?:ed)? to)\b", re.I)
+NEED_NOT_APPLY_RE = re.compile(r"\bneed not apply\b|\bshould not apply\b|\bnot (?:be )?considered\b", re.I)
+KEY_SKILLS_RE = re.compile(r"^\W*(?:key\s+)?skills?\s*(?:required)?\s*:", re.I)
 
 
-def extract(text: str, taxonomy: Taxonomy | None = None) -> Extraction:
-    """Extract requirements from posting text (plain, structured or HTML)."""
+@dataclass
+class _Read:
+    """One sentence as the extractor reads it."""
+
+    sentence: sec.Sentence
+    text: str
+    matches: list[Match]
+    kind: str
+    default_level: str | None = None  # the level a clause has when nothing in it says otherwise
+
+
+def _read(sentence: sec.Sentence, matches: list[Match], classify: bool) -> _Read:
+    """Decide what a sentence does: asks (with a default level), describes duties, offers, or is boilerplate."""
+    s, section = sentence.text, sentence.section
+    if section == sec.ABOUT:
+        return _Read(sentence, s, matches, COMPANY)
+    if sec.is_benefit(s, section):
+        return _Read(sentence, s, matches, BENEFIT)
+    default = section if section in (sec.REQUIRED, sec.PREFERRED) else None
+    cue = sec.cue_level(s)
+    relevant = bool(matches) or _mentions_experience_or_education(s)
+    if default or cue:
+        if classify and relevant and not STRONG_REQUIRED_RE.search(s):
+            label = sentences.classify(s)
+            if label.label in (BENEFIT, COMPANY) and label.probability >= VETO_AT:
+                return _Read(sentence, s, matches, label.label)
+        return _Read(sentence, s, matches, ASK, default)
+    kind = DUTY if section == sec.DUTIES else OTHER
+    if classify and relevant:
+        label = sentences.classify(s)
+        if label.label in ("requirement", "preferred") and label.probability >= FALLBACK_AT:
+            return _Read(sentence, s, matches, ASK, sec.REQUIRED if label.label == "requirement" else sec.PREFERRED)
+        # Under a duties heading a sentence is a duty unless the classifier is sure it is not.
+        if label.label in (BENEFIT, COMPANY) and label.probability >= (VETO_AT if kind == DUTY else FALLBACK_AT):
+            return _Read(sentence, s, matches, label.label)
+    return _Read(sentence, s, matches, kind)
+
+
+# --- the entry point ------------------------------------------------------------------------------
+def extract(text: str, taxonomy: Taxonomy | None = None, *, classify: bool = True) -> Extraction:
+    """Extract requirements from posting text (plain, structured or HTML).
+
+    ``classify=False`` reads by rules only (no sentence classifier), to measure what the classifier adds.
+    """
     tax = taxonomy or load_taxonomy()
-    if looks_like_html(text or ""):
-        text = html_to_text(text)
-    text = _normalise_spellings(text or "")
+    text = _prepare(text)
     result = Extraction()
-    seen: dict[tuple[str, str], Requirement] = {}  # (category, id) -> strongest requirement so far
-    experience: list[tuple[float, str, str | None, str]] = []  # (years, level, setting, evidence)
-    education: list[tuple[int, str, str]] = []  # (level index, requirement level, evidence)
-    modes: list[str] = []
-
-    creds = _CredentialState()
-    for sentence in sec.sentences(text):
-        s = sentence.text
-        for mode in _work_modes(s):
-            modes.append(mode)
-        if sentence.section in (sec.ABOUT,):
+    state = _State()
+    for line in text.split("\n"):
+        if line.startswith("## "):
+            # A heading can carry the only statement of the work mode ("Remote - US").
+            state.modes += conditions.work_modes(line)
+    for read in _reads(text, tax, classify):
+        _conditions(tax, read, state)
+        if read.kind in (COMPANY, BENEFIT):
             continue
-        benefit = sec.is_benefit(s, sentence.section)
-        matches = tax.find(s)
-        if not benefit:
-            _sentence_credentials(tax, sentence, matches, creds, result)
-        for start, end in sec.clauses(s):
-            clause = s[start:end]
-            level = _level(clause, s, sentence.section)
-            clause_matches = [m for m in matches if start <= m.start < end]
-            if not benefit and level:
-                _add_others(tax, clause_matches, level, s, seen, result)
-            elif not benefit and sentence.section in (sec.DUTIES, sec.OTHER):
-                # Code sets the job works in ("assign ICD-10-CM and CPT codes") are needed whether or not
-                # the posting repeats them under its requirements.
-                _add_others(tax, [m for m in clause_matches if tax.skills[m.skill_id].category == "code_set"],
-                            sec.REQUIRED, s, seen, result)
-            if level or sentence.section in (sec.DUTIES, sec.OTHER):
-                exp = _experience(clause)
-                if exp is not None and not benefit:
-                    setting = next((tax.skills[m.skill_id].id for m in clause_matches if tax.skills[m.skill_id].category == "setting"), None)
-                    # Tier 0: stated as a requirement; tier 1: a figure met in the job's description.
-                    tier = 0 if level == sec.REQUIRED else (2 if level == sec.PREFERRED else 1)
-                    experience.append((exp, tier, setting, s))
-                edu = _education(clause)
-                if edu is not None and not benefit:
-                    education.append((edu, level or sec.REQUIRED, s))
-
-    if experience:
-        best_tier = min(e[1] for e in experience)
-        # The first figure stated is the overall minimum; later ones qualify it ("... of which 1 year as QA")
-        # or belong to an alternative route ("or CPC with 2 years of audit").
-        years, _, setting, evidence = next(e for e in experience if e[1] == best_tier)
-        result.experience_years_min, result.experience_setting = years, setting
-        result.experience_evidence = _evidence(evidence)
-    elif FRESHER_ELIGIBLE_RE.search(text):
-        result.experience_years_min = 0.0
-    required_edu = [e for e in education if e[1] == sec.REQUIRED]
-    if required_edu:
-        idx, _, evidence = min(required_edu, key=lambda e: e[0])
-        result.education_min, result.education_evidence = EDUCATION_LEVELS[idx], _evidence(evidence)
-    result.remote = _work_mode(modes)
+        state.alternatives.see(read)
+        if read.kind == ASK:
+            _credentials(tax, read, state, result)
+        for start, end in sec.clauses(read.text):
+            _clause(tax, read, start, end, state, result)
+    _finish(state, result, text)
     return result
 
 
+@dataclass(frozen=True)
+class SentenceReading:
+    """How the extractor reads one sentence of a posting."""
+
+    text: str
+    section: str  # the kind of the heading above it (analysis.sections)
+    kind: str  # ask, duty, benefit, company or other
+    level: str | None  # for asks: required or preferred when the sentence or its section says so
+
+
+def read_sentences(text: str, taxonomy: Taxonomy | None = None, *, classify: bool = True) -> list[SentenceReading]:
+    """Every sentence of a posting with what the extractor takes it to do (the same reading :func:`extract` uses)."""
+    tax = taxonomy or load_taxonomy()
+    return [SentenceReading(r.text, r.sentence.section, r.kind, r.default_level) for r in _reads(_prepare(text), tax, classify)]
+
+
+def _prepare(text: str) -> str:
+    """Posting text as the sentence splitter wants it: structured lines, spellings normalised."""
+    # Stored descriptions are already structured text; normalising again is cheap and finds headings
+    # that an older text pass missed.
+    text = html_to_text(text) if looks_like_html(text or "") else normalise_lines(text or "")
+    return _normalise_spellings(text)
+
+
+def _reads(text: str, tax: Taxonomy, classify: bool):
+    """Each sentence of prepared text, read."""
+    for sentence in sec.sentences(text):
+        yield _read(sentence, tax.find(sentence.text), classify)
+
+
+@dataclass
+class _Alternatives:
+    """ "Applicants must meet ONE of the following: experience ... OR a degree ... OR ...": routes, not minimums."""
+
+    open_for: int = 0  # sentences left in the current block
+    section: str | None = None
+
+    def see(self, read: _Read) -> None:
+        s = read.text
+        if "following" in s.lower() and ONE_OF_ROUTES_RE.search(s):
+            self.open_for, self.section = 6, read.sentence.section
+        elif self.open_for and (read.sentence.section != self.section and not _route_marked(s)):
+            self.open_for = 0
+        elif self.open_for:
+            self.open_for -= 1
+
+    def inside(self, read: _Read) -> bool:
+        heading = read.sentence.heading or ""  # "Applicants must meet one of the following:" often is one
+        return self.open_for > 0 or _route_marked(read.text) or ("following" in heading.lower() and bool(ONE_OF_ROUTES_RE.search(heading)))
+
+
+ONE_OF_ROUTES_RE = re.compile(
+    r"\b(?:meet|satisfy|have|possess|qualify (?:with|through))\b.{0,40}\b(?:one|any one|either)\b.{0,12}\bof the following\b", re.I)
+# "... coding, OR" / "OR (b) completion of ...": a sentence that is one route of several.
+ROUTE_MARK_RE = re.compile(r"(?:,\s*|\s)OR\s*[.:;]?$|^\W*OR\b|^\W*\([a-e]\)\s", re.M)
+
+
+def _route_marked(sentence: str) -> bool:
+    return ("OR" in sentence or "(" in sentence) and bool(ROUTE_MARK_RE.search(sentence))
+
+
+@dataclass
+class _State:
+    """What the extractor carries across the sentences of one posting."""
+
+    creds: "_CredentialState" = field(default_factory=lambda: _CredentialState())
+    seen: dict = field(default_factory=dict)  # (category, id) -> Requirement, for tools, code sets, skills, languages
+    experience: list = field(default_factory=list)  # (years, tier, setting, evidence, is_route)
+    education: list = field(default_factory=list)  # (level index, level, evidence, replaceable, tier)
+    modes: list = field(default_factory=list)
+    shifts: list = field(default_factory=list)
+    settings: dict = field(default_factory=dict)  # id -> count
+    fields: list = field(default_factory=list)
+    alternatives: _Alternatives = field(default_factory=_Alternatives)
+
+
+def _conditions(tax: Taxonomy, read: _Read, state: _State) -> None:
+    """Work mode, shift and settings from any sentence that is not company boilerplate."""
+    s = read.text
+    state.modes += conditions.work_modes(s)
+    if read.kind == COMPANY:
+        return
+    state.shifts += conditions.shifts(s)
+    if read.kind == BENEFIT:
+        return
+    for m in read.matches:
+        if tax.skills[m.skill_id].category == "setting":
+            state.settings[m.skill_id] = state.settings.get(m.skill_id, 0) + 1
+
+
+def _clause(tax: Taxonomy, read: _Read, start: int, end: int, state: _State, result: Extraction) -> None:
+    """Code sets, tools, skills, languages, experience and education of one clause."""
+    s = read.text
+    clause = s[start:end]
+    if "not" in clause and NEED_NOT_APPLY_RE.search(clause):
+        matches = []  # "Candidates with only E&M experience need not apply"
+    else:
+        matches = [m for m in read.matches if start <= m.start < end and not _negated(s, m)]
+    level = _level(clause, s, read.default_level) if read.kind == ASK else None
+    if level:
+        _add_others(tax, matches, level, s, state.seen, result)
+        for name in conditions.languages(clause):
+            _add_language(name, level, s, state.seen, result)
+    else:
+        # Code sets the job works in ("assign ICD-10-CM and CPT codes") are needed whether or not
+        # the posting repeats them under its requirements.
+        _add_others(tax, [m for m in matches if tax.skills[m.skill_id].category == "code_set"], sec.REQUIRED, s, state.seen, result)
+    route = state.alternatives.inside(read)
+    years = _experience(clause)
+    if years is not None:
+        setting = next((m.skill_id for m in matches if tax.skills[m.skill_id].category == "setting"), None)
+        # Tier 0: stated as a requirement; 1: a figure met in the job's description; 2: a preference.
+        tier = 0 if level == sec.REQUIRED else (2 if level == sec.PREFERRED else 1)
+        state.experience.append((years, tier, setting, s, route))
+    levels = edu.levels_in(clause)
+    if levels:
+        replaceable = route or edu.experience_substitutes(clause)
+        edu_level = None
+        if read.kind == ASK:
+            edu_level = _level(edu.without_asides(clause), edu.without_asides(s), read.default_level)
+        # Tier 0: stated as a requirement; 1: met outside one ("... our HIT associate degree program").
+        state.education.append((levels[0], edu_level or sec.REQUIRED, s, replaceable, 0 if edu_level else 1))
+        state.fields += edu.fields_in(clause)
+    elif edu.fields_in(clause) and re.search(r"\bgraduat|\bdegree|\bqualification|\beducation|\bbackground\b", clause, re.I):
+        state.fields += edu.fields_in(clause)
+
+
+def _finish(state: _State, result: Extraction, text: str) -> None:
+    """Combine what the sentences said into the posting's minimums and conditions."""
+    firm = [e for e in state.experience if not e[4]]
+    if firm:
+        best_tier = min(e[1] for e in firm)
+        # The first figure stated is the overall minimum; later ones qualify it ("... of which 1 year as QA")
+        # or belong to an alternative route ("or CPC with 2 years of audit").
+        years, _, setting, evidence, _ = next(e for e in firm if e[1] == best_tier)
+        result.experience_years_min, result.experience_setting = years, setting
+        result.experience_evidence = _evidence(evidence)
+    routes = [e for e in state.experience if e[4]]
+    if routes and not firm:
+        result.experience_equivalent = min(e[0] for e in routes)
+    required = [e for e in state.education if e[1] == sec.REQUIRED]
+    if required:
+        best_tier = min(e[4] for e in required)
+        stated = [e for e in required if e[4] == best_tier]
+        hard = [e for e in stated if not e[3]]
+        idx, _, evidence, _, _ = min(hard or stated, key=lambda e: e[0])
+        if hard:
+            result.education_min = EDUCATION_LEVELS[idx]
+        else:
+            result.education_equivalent = EDUCATION_LEVELS[idx]
+        result.education_evidence = _evidence(evidence)
+    result.education_fields = list(dict.fromkeys(state.fields))
+    result.remote = conditions.work_mode(state.modes)
+    result.shift = conditions.shift(state.shifts)
+    result.settings = [sid for sid, _ in sorted(state.settings.items(), key=lambda kv: -kv[1])]
+    if result.experience_years_min is None and result.experience_equivalent is None and _open_to_freshers(text):
+        result.experience_years_min = 0.0
+
+
+DOTTED_RE = re.compile(r"\b((?:[A-Z]\.){2,}[A-Z]?)(?=[\s,;:/)]|$)", re.M)
+MARKS_RE = re.compile(r"\s?(?:®|™|\(R\)|\(TM\)|\(r\))")
+CM_PCS_RE = re.compile(r"\b(ICD[\s-]?10)([\s-]?)CM\s?/\s?PCS\b", re.I)
+
+
 def _normalise_spellings(text: str) -> str:
-    # "C.P.C." -> "CPC", "CPC®" -> "CPC", "CPC(R)" -> "CPC": trademark marks and dotted acronyms
-    text = re.sub(r"\b((?:[A-Z]\.){2,}[A-Z]?)(?=[\s,;:/)]|$)", lambda m: m.group(1).replace(".", ""), text)
-    text = re.sub(r"\s?(?:®|™|\(R\)|\(TM\)|\(r\))", "", text)
+    """ "C.P.C." -> "CPC", "CPC®" / "CPC(R)" -> "CPC", "ICD-10-CM/PCS" -> both code sets named in full."""
+    # Each rewrite runs only when a cheap test says it can apply: most postings need none of them.
+    if re.search(r"[A-Z]\.[A-Z]\.", text):
+        text = DOTTED_RE.sub(lambda m: m.group(1).replace(".", ""), text)
+    if "®" in text or "™" in text or "(R)" in text or "(TM)" in text or "(r)" in text:
+        text = MARKS_RE.sub("", text)
+    if "PCS" in text.upper():
+        text = CM_PCS_RE.sub(r"\1\2CM/\1\2PCS", text)
     return text
 
 
-def _level(clause: str, sentence: str, section: str) -> str | None:
-    """required/preferred for a clause: its own cue, else its section's, else the whole sentence's."""
-    cue = sec.cue_level(clause)
-    if cue:
-        return cue
-    if section in (sec.PREFERRED, sec.REQUIRED):
-        return section
-    return sec.cue_level(sentence)
+def _level(clause: str, sentence: str, default: str | None) -> str | None:
+    """required/preferred for a clause: its own cue, else the sentence's default, else the whole sentence's cue."""
+    return sec.cue_level(clause) or default or sec.cue_level(sentence)
 
 
 def _evidence(sentence: str) -> str:
     return sentence if len(sentence) <= EVIDENCE_MAX else sentence[: EVIDENCE_MAX - 1] + "…"
+
+
+# --- credentials -------------------------------------------------------------------------------------
+ALTERNATIVE_GAP_RE = re.compile(r"^[\s,/()|]*(?:(?:and/or|or|either|and or|/|,)[\s,/()|]*)*$", re.I)
+AND_GAP_RE = re.compile(r"\band\b(?!/)", re.I)
+# "must meet one of the following", "any one of": every credential in the sentence is one alternative group.
+ONE_OF_RE = re.compile(r"\b(?:(?:at least |any )?one of the following|any one of|any of the following|either of)\b", re.I)
+# Credentials that are ruled out or only context: "CPC-A not eligible", "in addition to CRC", "RHIA-eligible program".
+NOT_ACCEPTED_AFTER_RE = re.compile(
+    r"^\s*(?:holders?|candidates?|certified|credential(?:ed)?)?\s*(?:are |is |will )?(?:not|ineligible|cannot|can't|won't)\b(?! (?:mandatory|required|necessary|compulsory|essential|needed))|"
+    r"^[\s-]*eligible (?:program|programme|degree|school|course)|^\s*(?:candidates |holders )?need not apply",
+    re.I,
+)
+NOT_ACCEPTED_BEFORE_RE = re.compile(
+    r"(?:\bin addition to|\bin lieu of|\binstead of|\bin place of|\bnon[\s-]?|\bno\b|\bnot\b|\bexcept|\bother than)\s*(?:an? |the |active |current )?$",
+    re.I)
+# "coding certification (CPC, CCS or CIC)", "coding credential required: CCS preferred ...": the list explains the generic.
+GENERIC_EXPLAINED_GAP_RE = re.compile(
+    r"^\s*(?:(?:is |are )?(?:required|mandatory|preferred|a must|must)\s*)?[(:\-–—,]?\s*(?:e\.?g\.?,?|such as|like|i\.e\.,?|including|viz\.?)?\s*$",
+    re.I,
+)
+ISSUER_PARENS_RE = re.compile(r"\((?:AHIMA|AAPC|NHA|ACDIS|PMI)\)")
 
 
 @dataclass
@@ -197,29 +381,126 @@ class _CredentialState:
     stated: set = field(default_factory=set)  # (ids, level, within) already recorded
 
 
+def _credentials(tax: Taxonomy, read: _Read, state: _State, result: Extraction) -> None:
+    """Credential requirements of one sentence: levels per clause, alternatives, grace periods, "also accepted"."""
+    st, s, sentence = state.creds, read.text, read.sentence
+    if sentence.line != st.last_line:
+        st.last, st.last_line = None, sentence.line
+    creds, layout = _credential_matches(tax, read.matches, s)
+    if KEY_SKILLS_RE.match(s):
+        # A tag line ("Key Skills: CPC, CPC-A, ICD-10") restates; only credentials not stated before count.
+        stated = {r.id for r in result.certifications}
+        creds = [m for m in creds if m.skill_id not in stated]
+    if not creds:
+        return
+    graces = [(m.start(), sec.grace_months(m.group(0))) for m in sec.GRACE_RE.finditer(s)]
+    planned: list[tuple[list[Match], str]] = []  # (run, level) in sentence order
+    segs = [(a, b, [m for m in creds if a <= m.start < b]) for a, b in sec.segments(layout)]
+    cued = [bool(sec.cue_level(s[a:b])) for a, b, ms in segs if ms]
+    for a, b, seg_creds in segs:
+        if not seg_creds:
+            continue
+        seg = s[a:b]
+        runs = _alternative_runs(seg_creds, s)
+        for i, run in enumerate(runs):
+            before = runs[i - 1][-1].end if i else a
+            after = runs[i + 1][0].start if i + 1 < len(runs) else b
+            own = s[run[0].start:after]
+            if sec.ACCEPT_CUE.search(own) and (st.last or planned):
+                if planned:  # the requirement this aside qualifies is in this very sentence
+                    _flush(planned, graces, s, st, result)
+                    planned = []
+                _accept_into_last([m.skill_id for m in run], s, st, result)
+                continue
+            # The run's own words, then its clause's, then the sentence's (when no other clause has a cue of
+            # its own), then the section's default.
+            level = sec.cue_level(s[before:after]) or sec.cue_level(seg)
+            if not level and not sum(cued) and sec.cue_level(s):
+                level = sec.cue_level(s)
+            level = level or read.default_level
+            if level:
+                planned.append((run, level))
+    if ONE_OF_RE.search(s) and len(planned) > 1 and len({lvl for _, lvl in planned}) == 1:
+        planned = [([m for run, _ in planned for m in run], planned[0][1])]
+    _flush(planned, graces, s, st, result)
+
+
+def _credential_matches(tax: Taxonomy, matches: list[Match], s: str) -> tuple[list[Match], str]:
+    """The credential matches that state requirements, and the sentence with asides blanked for clause cutting.
+
+    "Certified Coding Specialist (CCS)" names one credential, so the parenthesised
+    repeat is dropped and its parentheses do not cut the sentence; nor do issuer
+    notes such as "(AHIMA)".
+    """
+    layout = ISSUER_PARENS_RE.sub(lambda m: " " * len(m.group(0)), s)
+    creds = [m for m in matches if tax.skills[m.skill_id].category == "credential"]
+    kept: list[Match] = []
+    for m in creds:
+        if kept and kept[-1].skill_id == m.skill_id and re.fullmatch(r"\s*\(\s*", s[kept[-1].end:m.start]) \
+                and re.match(r"\s*\)", s[m.end:]):
+            close = m.end + s[m.end:].index(")")
+            layout = layout[:kept[-1].end] + " " * (close + 1 - kept[-1].end) + layout[close + 1:]
+            continue
+        kept.append(m)
+    kept = [m for m in kept if not _negated(s, m)]
+    kept = _expand_generic(kept, s)
+    # A generic phrase followed by the list that spells it out is that list.
+    out = []
+    for i, m in enumerate(kept):
+        nxt = kept[i + 1] if i + 1 < len(kept) else None
+        if m.skill_id in _GENERIC and nxt and nxt.skill_id not in _GENERIC and GENERIC_EXPLAINED_GAP_RE.match(s[m.end:nxt.start]):
+            continue
+        out.append(m)
+    return out, layout
+
+
+NEGATION_AFTER_WORDS = ("not", "inelig", "cannot", "can't", "won't", "eligible")
+NEGATION_BEFORE_WORDS = ("addition", "lieu", "instead", "place", "non", "no", "except", "other")
+
+
+def _negated(s: str, m: Match) -> bool:
+    """True when the words around a match rule it out ("CPC-A not eligible", "in addition to CRC")."""
+    after, before = s[m.end:m.end + 40], s[max(0, m.start - 20):m.start]
+    low_after, low_before = after.lower(), before.lower()
+    return bool(any(w in low_after for w in NEGATION_AFTER_WORDS) and NOT_ACCEPTED_AFTER_RE.match(after)
+                or any(w in low_before for w in NEGATION_BEFORE_WORDS) and NOT_ACCEPTED_BEFORE_RE.search(before))
+
+
+_GENERIC = {"AAPC_ANY", "AHIMA_ANY", CODING_ANY}
+BOTH_ISSUERS_RE = re.compile(r"\bAAPC\b.{0,30}\bAHIMA\b|\bAHIMA\b.{0,30}\bAAPC\b")
+
+
+def _expand_generic(matches: list[Match], s: str) -> list[Match]:
+    """ "AAPC or AHIMA certification" is two generic requirements as alternatives, not one vague one."""
+    out = []
+    for m in matches:
+        if m.skill_id in _GENERIC:
+            before = re.search(r"\b(AAPC|AHIMA)\s*(?:-?\s*(?:or|/|and/or)\s*)$", s[max(0, m.start - 14):m.start])
+            after = re.match(r"\s*(?:or|/|and/or)\s*(AAPC|AHIMA)\b", s[m.end:m.end + 14])
+            named = {x.group(1) for x in (before, after) if x}
+            if m.skill_id == CODING_ANY and BOTH_ISSUERS_RE.search(s[max(0, m.start - 30):m.end + 30]):
+                named |= {"AAPC", "AHIMA"}
+            if named:
+                ids = {"AAPC_ANY", "AHIMA_ANY"} & ({f"{n}_ANY" for n in named} | ({m.skill_id} - {CODING_ANY}))
+                out += [Match(i, m.start, m.end, m.text) for i in sorted(ids)]
+                continue
+        out.append(m)
+    return out
+
+
 def _alternative_runs(matches: list[Match], text: str) -> list[list[Match]]:
     """Credentials joined by "or", "/" or commas are alternatives: one run per requirement."""
     runs: list[list[Match]] = []
     for m in matches:
         if runs:
-            gap = text[runs[-1][-1].end:m.start]
-            if ALTERNATIVE_GAP_RE.match(gap) or (len(gap) < 40 and not AND_GAP_RE.search(gap) and re.search(r"\bor\b|/", gap)):
+            prev = runs[-1][-1]
+            gap = text[prev.end:m.start]
+            if prev.start == m.start or ALTERNATIVE_GAP_RE.match(gap) or (
+                    len(gap) < 40 and not AND_GAP_RE.search(gap) and not re.search(r"\bwith\b", gap, re.I) and re.search(r"\bor\b|/", gap)):
                 runs[-1].append(m)
                 continue
         runs.append([m])
     return runs
-
-
-def _split_generic(tax, matches: list[Match], sentence: str) -> list[Match]:
-    """"AAPC or AHIMA certification" names two generic requirements as alternatives, not one vague one."""
-    out = []
-    both = re.search(r"\bAAPC\b.{0,30}\bAHIMA\b|\bAHIMA\b.{0,30}\bAAPC\b", sentence)
-    for m in matches:
-        if m.skill_id == CODING_ANY and both:
-            out += [Match("AAPC_ANY", m.start, m.end, m.text), Match("AHIMA_ANY", m.start, m.end, m.text)]
-        else:
-            out.append(m)
-    return out
 
 
 def _record(run_ids: list[str], level: str, within: int | None, evidence: str, st: _CredentialState,
@@ -227,6 +508,8 @@ def _record(run_ids: list[str], level: str, within: int | None, evidence: str, s
     key = (frozenset(run_ids), level, within)
     if key in st.stated:
         return None
+    if within is None and len(run_ids) > 1 and any(frozenset(run_ids) < ids and lvl == level for ids, lvl, _ in st.stated):
+        return None  # a restatement of part of a group already recorded ("Key skills: CPC, CPC-A")
     st.stated.add(key)
     group = None
     if len(run_ids) > 1:
@@ -242,8 +525,8 @@ def _accept_into_last(ids: list[str], evidence: str, st: _CredentialState, resul
     new = [i for i in ids if i not in {r.id for r in last}]
     if not new:
         return
-    if last[0].level == sec.PREFERRED:
-        # "CCS preferred but CPC considered": a credential is required (either), and CCS is preferred.
+    if last[0].level == sec.PREFERRED and STRONG_REQUIRED_RE.search(evidence):
+        # "Credential required: CCS preferred but CPC considered": a credential is required (either), and CCS is preferred.
         merged = _record([r.id for r in last] + new, sec.REQUIRED, last[0].within_months, evidence, st, result)
         st.last = merged or last
         return
@@ -254,35 +537,9 @@ def _accept_into_last(ids: list[str], evidence: str, st: _CredentialState, resul
             r.group = group
     added = [Requirement(i, "credential", last[0].level, group, last[0].within_months, None, _evidence(evidence)) for i in new]
     result.certifications.extend(added)
+    st.stated.discard((frozenset(r.id for r in last), last[0].level, last[0].within_months))
+    st.stated.add((frozenset(r.id for r in last + added), last[0].level, last[0].within_months))
     st.last = last + added
-
-
-def _sentence_credentials(tax, sentence: sec.Sentence, matches: list[Match], st: _CredentialState, result: Extraction) -> None:
-    """Credential requirements of one sentence: levels per segment, alternatives, grace periods, "also accepted"."""
-    s = sentence.text
-    if sentence.line != st.last_line:
-        st.last, st.last_line = None, sentence.line
-    creds = _split_generic(tax, [m for m in matches if tax.skills[m.skill_id].category == "credential"], s)
-    if not creds:
-        return
-    graces = [(m.start(), sec.grace_months(m.group(0))) for m in sec.GRACE_RE.finditer(s)]
-    planned: list[tuple[list[Match], str]] = []  # (run, level) in sentence order
-    for a, b in sec.segments(s):
-        seg = s[a:b]
-        seg_creds = [m for m in creds if a <= m.start < b]
-        if not seg_creds:
-            continue
-        runs = _alternative_runs(seg_creds, s)
-        if sec.ACCEPT_CUE.search(seg) and (st.last or planned):
-            if planned:  # the requirement this aside qualifies is in this very sentence
-                _flush(planned, graces, s, st, result)
-                planned = []
-            _accept_into_last([m.skill_id for run in runs for m in run], s, st, result)
-            continue
-        level = _level(seg, s, sentence.section)
-        if level:
-            planned += [(run, level) for run in runs]
-    _flush(planned, graces, s, st, result)
 
 
 def _flush(planned, graces, sentence: str, st: _CredentialState, result: Extraction) -> None:
@@ -301,6 +558,7 @@ def _flush(planned, graces, sentence: str, st: _CredentialState, result: Extract
             st.last = reqs
 
 
+# --- code sets, tools, skills, languages --------------------------------------------------------------
 def _add_others(tax, matches: list[Match], level: str, sentence: str, seen: dict, result: Extraction) -> None:
     for m in matches:
         skill = tax.skills[m.skill_id]
@@ -318,15 +576,69 @@ def _add_others(tax, matches: list[Match], level: str, sentence: str, seen: dict
         target.append(req)
 
 
+def _add_language(name: str, level: str, sentence: str, seen: dict, result: Extraction) -> None:
+    key = ("language", name)
+    if key in seen:
+        if seen[key].level == sec.PREFERRED and level == sec.REQUIRED:
+            seen[key].level, seen[key].evidence = level, _evidence(sentence)
+        return
+    seen[key] = Requirement(name, "language", level, evidence=_evidence(sentence))
+    result.languages.append(seen[key])
+
+
+# --- experience -------------------------------------------------------------------------------------
+NUM = r"(\d{1,2}(?:\.\d)?|one|two|three|four|five|six|seven|eight|nine|ten)"
+EXPERIENCE_RE = re.compile(
+    NUM + r"\s*(?:\(\d+\)\s*)?(?:\+|plus)?\s*(?:(?:-|–|to)\s*\d{1,2}\s*\+?\s*)?(years?|yrs?|months?|mos?)\b",
+    re.I,
+)
+# A figure counts as experience only beside these words ("6 month contract" and "last 6 months" do not).
+EXPERIENCE_CONTEXT_RE = re.compile(
+    r"experience|\bexp\b|\bexp\.|background|(?:years?|yrs?|months?)\s+(?:(?:of|in|as|hands-on)\s+)?[\w\s/&,()-]{0,50}?"
+    r"(?:cod|audit|abstract|cdi|him\b|billing|nursing|clinical)",
+    re.I,
+)
+HINT_WORDS = ("year", "yr", "month", "fresher", "experience", "graduat", "degree", "diploma")
+
+
+def _mentions_experience_or_education(sentence: str) -> bool:
+    low = sentence.lower()
+    return any(w in low for w in HINT_WORDS)
+# Freshers as applicants ("freshers can apply"), not as the people the job trains.
+FRESHER_ELIGIBLE_RE = re.compile(
+    r"\bfreshers?\s*(?:&|and|/|or|,)?\s*(?:experienced|exp)|\bfreshers?\b[^.;]{0,40}\b(?:can|may|are|also)?\s*(?:apply|welcome|eligible|consider)|"
+    r"\b(?:open to|for|hiring|only)\s+(?:certified\s+)?freshers\b|\bcertified freshers\b|\bfreshers? only\b|\bno (?:prior )?experience (?:is )?(?:required|needed)|"
+    r"\b0\s*(?:-|–|to)\s*\d+\s*(?:years?|yrs?)|\bentry[\s-]level\b",
+    re.I,
+)
+
+
+def _open_to_freshers(text: str) -> bool:
+    """True when a posting anywhere says freshers (no experience) may apply."""
+    low = text.lower()
+    gate = ("fresher", "experience", "entry", "0-", "0 -", "0 to", "0–")
+    return any(w in low for w in gate) and bool(FRESHER_ELIGIBLE_RE.search(text))
+
+
+# "up to 5 years", "within 6 months", "after 6 months": a ceiling, a grace period or a date, not a minimum.
+NOT_A_MINIMUM_BEFORE_RE = re.compile(r"up\s+to\s*$|within\s+(?:the\s+first\s+)?$|after\s+$|every\s+$|first\s+$", re.I)
+EXPERIENCE_GATE = ("year", "yr", "month", "mos", "fresher", "entry", "experience")
+
+
+@lru_cache(maxsize=8192)
 def _experience(clause: str) -> float | None:
     """Years of experience a clause asks for: its first figure ("1-3 years" -> 1, "6 months" -> 0.5; freshers -> 0)."""
+    low = clause.lower()
+    if not any(w in low for w in EXPERIENCE_GATE):
+        return None
     if FRESHER_ELIGIBLE_RE.search(clause):
         return 0.0
     if not EXPERIENCE_CONTEXT_RE.search(clause):
         return None
     for m in EXPERIENCE_RE.finditer(clause):
-        if re.match(r"\s*(?:-|–|to)\s*$", clause[max(0, m.start() - 4):m.start()]) or re.search(r"up\s+to\s*$", clause[:m.start()], re.I):
-            continue  # the top of a range or an "up to" ceiling is never the minimum
+        head = clause[max(0, m.start() - 30):m.start()]
+        if re.search(r"(?:-|–|to)\s*$", head[-4:]) or NOT_A_MINIMUM_BEFORE_RE.search(head):
+            continue  # the top of a range, an "up to" ceiling or a grace period is never the minimum
         n = _number(m.group(1))
         if n is None or n > 30:
             continue
@@ -335,26 +647,13 @@ def _experience(clause: str) -> float | None:
     return None
 
 
-def _education(clause: str) -> int | None:
-    """Index into EDUCATION_LEVELS of the lowest level a clause names, or None."""
-    levels = [i for i, (name, rx) in enumerate(reversed(EDUCATION_PATTERNS)) if rx.search(clause)]
-    return min(levels) if levels else None
+def _number(word: str) -> float | None:
+    word = word.lower().strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", word):
+        return float(word)
+    return sec.NUMBER_WORDS.get(word)
 
 
 def work_mode_of_text(text: str) -> str | None:
     """remote, hybrid or onsite when a posting's text says so (hybrid wins, as it names both)."""
-    return _work_mode([mode for line in text.split("\n") for mode in _work_modes(line)])
-
-
-def _work_modes(sentence: str) -> list[str]:
-    if NOT_REMOTE_RE.search(sentence):
-        return ["onsite"]
-    return [mode for mode, rx in WORK_MODE_PATTERNS if rx.search(sentence)]
-
-
-def _work_mode(modes: list[str]) -> str | None:
-    """Hybrid wins (it names both), then remote, then onsite."""
-    for mode in ("hybrid", "remote", "onsite"):
-        if mode in modes:
-            return mode
-    return None
+    return conditions.work_mode([mode for line in text.split("\n") for mode in conditions.work_modes(line)])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from analysis.text import split_sentences
 
@@ -19,10 +20,12 @@ REQUIRED, PREFERRED, DUTIES, BENEFITS, ABOUT, OTHER = (
 )
 
 HEADING_RULES: list[tuple[str, re.Pattern]] = [
+    # Naukri's "Desired Candidate Profile" lists requirements, whatever "desired" suggests.
+    (REQUIRED, re.compile(r"desired (?:candidate )?profile|candidate profile", re.I)),
     (PREFERRED, re.compile(r"prefer|nice to have|nice-to-have|bonus|desir|plus\b|good to have|added advantage|preferred", re.I)),
     (BENEFITS, re.compile(r"benefit|perks|we offer|what you.?ll get|what we offer|compensation|pay\b|salary|why (?:join|work)|rewards", re.I)),
-    (REQUIRED, re.compile(r"require|qualif|must|eligib|skills|who you are|what you.?ll (?:need|bring)|you (?:have|bring)|experience|education|criteria|candidate profile|desired profile|knowledge|competenc|certif|minimum|basic", re.I)),
-    (DUTIES, re.compile(r"responsib|duties|what you.?ll do|role|job description|about the (?:job|role|position)|day to day|key result|accountab|summary|overview|position", re.I)),
+    (REQUIRED, re.compile(r"require|qualif|must|eligib|skills|who you are|what you.?ll (?:need|bring)|what (?:you|we) (?:need|require|want|look for|are looking for)|you (?:have|bring)|experience|education|criteria|candidate profile|desired profile|knowledge|competenc|certif|minimum|basic", re.I)),
+    (DUTIES, re.compile(r"responsib|duties|what you.?ll do|role|job description|about the (?:job|role|position)|the job|what you.?ll code|day to day|key result|accountab|summary|overview|position", re.I)),
     (ABOUT, re.compile(r"about (?:us|the company|our)|who we are|equal (?:opportunity|employment)|eeo|disclaimer|our (?:company|mission|values)|company", re.I)),
 ]
 
@@ -35,9 +38,15 @@ REQUIRED_CUE = re.compile(
     re.I,
 )
 BENEFIT_CUE = re.compile(
-    r"\b(?:reimburs\w*|we (?:will )?(?:pay|cover|sponsor|fund)|paid (?:for|exam|membership)|sponsor(?:ship|ed)?|tuition|membership|ceus?\b|continuing education (?:units|credits)|stipend|allowance|voucher|bonus (?:for|on|after)|support (?:you|your)|help you (?:get|earn|obtain)|free (?:training|exam|certification)|training (?:will be )?provided|opportunit(?:y|ies) to (?:earn|obtain|get))",
+    # "Reimbursement" alone is also the payment a code drives ("APR-DRG drives reimbursement"): only the
+    # verb, or reimbursement of something a person pays for, is a perk.
+    r"\b(?:reimburs(?:e|ed|es|ing)\b|(?:tuition|exam|certification|credential|ceu|membership|fee|fees|course|education|dues|travel|relocation|internet)\s+reimbursement|"
+    r"reimbursement (?:of|for) (?:your |the )?(?:[\w-]+ ){0,2}?(?:exam|certification|credential|ceus?|tuition|membership|fees?|course|dues|cost)|we (?:will )?(?:pay|cover|sponsor|fund)|paid (?:for|exam|membership)|sponsor(?:ship|ed)?|tuition|membership|ceus?\b|continuing education (?:units|credits)|stipend|allowance|voucher|bonus (?:for|on|after)|support (?:you|your)|help you (?:get|earn|obtain)|free (?:training|exam|certification)|training (?:will be )?provided|opportunit(?:y|ies) to (?:earn|obtain|get))",
     re.I,
 )
+# Every BENEFIT_CUE alternative contains one of these; most sentences contain none.
+BENEFIT_GATE = ("reimburs", "we ", "paid", "sponsor", "tuition", "membership", "ceu", "continuing", "stipend", "allowance",
+                "voucher", "bonus", "support", "help you", "free", "training", "opportunit")
 GRACE_RE = re.compile(
     r"\bwithin\s+(?:the\s+first\s+)?(\d{1,2}|one|two|three|four|six|nine|twelve|eighteen|twenty[\s-]four)\s*(?:\(\d+\)\s*)?(months?|years?|yrs?|days?)\b",
     re.I,
@@ -49,12 +58,16 @@ NUMBER_WORDS = {
 }
 
 
+@lru_cache(maxsize=4096)
 def heading_kind(heading: str) -> str:
     """The section a heading opens: required, preferred, duties, benefits, about or other."""
     for kind, rule in HEADING_RULES:
         if rule.search(heading):
             return kind
     return OTHER
+
+
+LEAD_RE = re.compile(r"^([A-Za-z][A-Za-z /&'-]{2,40}):\s+(?=\S)")
 
 
 @dataclass(frozen=True)
@@ -77,7 +90,7 @@ def sentences(text: str) -> Iterator[Sentence]:
         is_bullet = line.startswith("- ")
         body = line[2:] if is_bullet else line
         # A bold lead-in inside a line ("Preferred: CCS") acts as a heading for that line only.
-        lead = re.match(r"^([A-Za-z][A-Za-z /&'-]{2,40}):\s+(?=\S)", body)
+        lead = LEAD_RE.match(body) if ":" in body else None
         line_section = section
         if lead:
             kind = heading_kind(lead.group(1))
@@ -94,32 +107,35 @@ ACCEPT_CUE = re.compile(
     r"may also apply|also (?:qualify|qualifies|apply)|equivalent|substitut\w*|in place of|instead)\b",
     re.I,
 )
-SEGMENT_SPLIT_RE = re.compile(r";|\(|\)|\bbut\b|\bwhile\b|\bhowever\b|\bwhereas\b|\s[–—]\s|\.\s", re.I)
+SEGMENT_SPLIT_RE = re.compile(r";|\(|\)|\bbut\b|\bwhile\b|\bhowever\b|\bwhereas\b|\s[–—]\s|(?<!\d)\s-\s(?!\d)|\.\s", re.I)
 
 
-def segments(sentence: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=8192)
+def segments(sentence: str) -> tuple[tuple[int, int], ...]:
     """Character spans of a sentence cut at clauses and parentheses (where "also accepted" asides sit)."""
     spans, start = [], 0
     for m in SEGMENT_SPLIT_RE.finditer(sentence):
         spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(sentence)))
-    return [(a, b) for a, b in spans if b > a]
+    return tuple((a, b) for a, b in spans if b > a)
 
 
-CLAUSE_SPLIT_RE = re.compile(r";|\bbut\b|\bwhile\b|\bhowever\b|\bwhereas\b|\s[–—]\s|\.\s", re.I)
+CLAUSE_SPLIT_RE = re.compile(r";|\bbut\b|\bwhile\b|\bhowever\b|\bwhereas\b|\s[–—]\s|(?<!\d)\s-\s(?!\d)|\.\s", re.I)
 
 
-def clauses(sentence: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=8192)
+def clauses(sentence: str) -> tuple[tuple[int, int], ...]:
     """Character spans of the clauses of a sentence: cue words bind within a clause."""
     spans, start = [], 0
     for m in CLAUSE_SPLIT_RE.finditer(sentence):
         spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(sentence)))
-    return spans
+    return tuple(spans)
 
 
+@lru_cache(maxsize=16384)
 def cue_level(clause: str) -> str | None:
     """required or preferred when the clause says so; the cue nearest the end wins ties."""
     pref = [m.start() for m in PREFERRED_CUE.finditer(clause)]
@@ -148,6 +164,13 @@ def grace_months(text: str) -> int | None:
     return n
 
 
+@lru_cache(maxsize=8192)
 def is_benefit(text: str, section: str) -> bool:
     """True when a sentence offers something (exam reimbursement, CEUs) rather than asking for it."""
-    return section == BENEFITS or bool(BENEFIT_CUE.search(text)) and not re.search(r"\b(?:must|required)\b", text, re.I)
+    if section == BENEFITS:
+        return True
+    low = text.lower()
+    if not any(w in low for w in BENEFIT_GATE):
+        return False
+    # "Knowledge of CPT preferred (training provided)" asks first and offers second.
+    return bool(BENEFIT_CUE.search(text)) and not re.search(r"\b(?:must|required|preferred|mandatory)\b", text, re.I)

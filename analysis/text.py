@@ -34,9 +34,12 @@ def clean_inline(text: str | None) -> str | None:
     """One line of text: entities unescaped, invisible characters dropped, spaces collapsed; None if empty."""
     if text is None:
         return None
-    text = INVISIBLE_RE.sub("", html.unescape(str(text)))
-    text = unicodedata.normalize("NFKC", text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = str(text)
+    if "&" in text:
+        text = html.unescape(text)
+    if not text.isascii():  # the common all-ASCII line needs neither step
+        text = unicodedata.normalize("NFKC", INVISIBLE_RE.sub("", text))
+    text = " ".join(text.split())
     return text or None
 
 
@@ -119,15 +122,38 @@ def normalise_lines(text: str) -> str:
     return "\n".join(out)
 
 
+# Words that make up section headings ("What you need", "Desired candidate profile", "Roles &
+# responsibilities"). A short line made only of these, with at least one head word, is a heading
+# even without a colon or capitals: career sites set such headings in bold paragraphs, and bold is lost.
+HEADING_VOCABULARY = frozenset("""
+    a about abilities additional an and apply are basic benefits bring can candidate certification certifications code
+    company compensation competencies core criteria day description desired details do duties duty education eligibility
+    essential expect expectations experience for functions get good have how ideal in is job join key knowledge look looking
+    minimum must need needs nice of offer offers opportunity or our overview pay perks position preferred profile
+    qualification qualifications require required requirement requirements responsibilities responsibility role roles
+    salary schedule skills summary team the this to us we what who why will you your you'll you're we'll we're
+    & / -
+""".split())
+HEADING_HEAD_WORDS = re.compile(
+    r"^(?:requir\w*|qualif\w*|responsib\w*|duties|skills|eligibility|profile|benefits|perks|compensation|pay|salary|education|"
+    r"experience|certifications?|details|description|summary|overview|do|need|offer|bring|code|role|roles|job|about|apply|"
+    r"preferred|required|criteria|expect\w*|functions|knowledge|competencies|schedule)$"
+)
+
+
 def is_heading_line(line: str) -> bool:
-    """A short line that reads as a section heading: "QUALIFICATIONS", "Required skills:", "Who you are"."""
+    """A short line that reads as a section heading: "QUALIFICATIONS", "Required skills:", "What you need"."""
     words = line.rstrip(":").split()
     if not words or len(words) > 7 or len(line) > 60:
         return False
     if line.endswith(":"):
         return True
     letters = [c for c in line if c.isalpha()]
-    return len(letters) >= 4 and all(c.isupper() for c in letters)
+    if len(letters) >= 4 and all(c.isupper() for c in letters):
+        return True
+    lowered = [w.lower().replace("’", "'") for w in words]
+    return (len(words) <= 5 and not re.search(r"[.!?;,\d]$", line) and all(w in HEADING_VOCABULARY for w in lowered)
+            and any(HEADING_HEAD_WORDS.match(w) for w in lowered))
 
 
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z(\"'])")

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
-from analysis.extract import extract
+from analysis.extract import extract, record_fields
 from analysis.normalise.salary import find_salary_in_text
 from analysis.relevance import judge
 from analysis.roles import role_family
@@ -33,6 +33,7 @@ def extraction_record(text: str, input_name: str) -> dict:
         "salary": {k: v for k, v in asdict(salary).items() if k in ("min", "max", "currency", "period", "annual_min", "annual_max")} if salary else None,
         "scope": judge(title, plain).scope,
         "role_family": role_family(title, plain),
+        **record_fields(result),
     }
 
 

@@ -67,3 +67,46 @@ def test_invalid_taxonomies_are_rejected_with_the_entry_named(mutate, message):
     with pytest.raises(TaxonomyError, match=None) as err:
         build_taxonomy(raw)
     assert message in str(err.value)
+
+
+def _reference_find(tax, text):
+    """The matcher as one plain alternation, longest alias first: what the trie-factored regex must reproduce."""
+    import re
+
+    def rx(alias):
+        return r"[\s\-]*".join(re.escape(p) for p in re.split(r"[\s\-]+", alias.strip()))
+
+    pats = [(a, "(?i:" + rx(a) + ")") for s in tax.skills.values() for a in s.aliases]
+    pats += [(a, rx(a)) for s in tax.skills.values() for a in s.strict]
+    pats.sort(key=lambda p: -len(p[0]))
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(p for _, p in pats) + r")(?!\w)")
+    return [(tax.skill_for_text(m.group(0)), m.start(), m.end()) for m in pattern.finditer(text) if tax.skill_for_text(m.group(0))]
+
+
+@pytest.mark.parametrize("text", [
+    "ICD10CM, ICD 10 PCS, ICD-10-CM/ICD-10-PCS, CPT-4 and cpt, E & M, E/M coding, A&P, 95% accuracy",
+    "CPC-A, CPCA, CPC A, CPC-P, CCS-P, CCSP, RHIT/RHIA, Certified Coding Specialist - Physician-based",
+    "Find-A-Code, 3M 360 Encompass, Optum CAC, hematology/oncology, MS-DRGs and APR DRGs, HCPCS Level II",
+    "access to success; accessible; Epic and EPIC and epic; SNF, OASIS and hospice; ROI and roi",
+])
+def test_trie_matcher_finds_what_a_plain_alternation_finds(text):
+    tax = load_taxonomy()
+    assert [(m.skill_id, m.start, m.end) for m in tax.find(text)] == _reference_find(tax, text)
+
+
+def test_find_results_are_cached_but_fresh():
+    tax = load_taxonomy()
+    first = tax.find("CPC or CCS required")
+    first.clear()
+    assert [m.skill_id for m in tax.find("CPC or CCS required")] == ["CPC", "CCS"]
+
+
+@pytest.mark.parametrize("text,ids", [
+    ("SNF and home health, hospice", ["skilled-nursing", "home-health", "hospice"]),
+    ("MEAT criteria and RADV, POA indicators, CC/MCC", ["meat-criteria", "radv", "poa", "cc-mcc"]),
+    ("meat and potatoes", []),
+    ("team player with typing speed of 40 wpm", ["teamwork", "typing", "typing"]),
+    ("Multi-specialty pro-fee, OB/GYN and behavioral health", ["multispecialty", "pro-fee", "obgyn", "behavioral-health"]),
+])
+def test_settings_knowledge_and_soft_skills(text, ids):
+    assert [m.skill_id for m in load_taxonomy().find(text)] == ids

@@ -1,6 +1,8 @@
 """HTML to structured text, and sentence splitting."""
 
-from analysis.text import html_to_text, split_sentences
+import pytest
+
+from analysis.text import clean_inline, html_to_text, is_heading_line, split_sentences
 
 
 def test_headings_bullets_and_entities():
@@ -30,3 +32,24 @@ def test_sentences_keep_abbreviations():
 def test_list_item_wrapping_a_paragraph_keeps_its_bullet():
     assert html_to_text("<ul><li><p>CRC required</p></li><li><p>2+ years</p><p>of coding</p></li></ul>") == (
         "- CRC required\n- 2+ years\nof coding")
+
+
+@pytest.mark.parametrize("line,heading", [
+    ("Requirements", True), ("What you need", True), ("Desired candidate profile", True), ("Roles & responsibilities", True),
+    ("About the role", True), ("Preferred", True), ("QUALIFICATIONS", True), ("Required skills:", True),
+    ("CPC required", False), ("Excellent communication skills", False), ("Work from office only", False),
+    ("Medical office or billing experience", False), ("Why join us?", False), ("Day shift.", False),
+])
+def test_heading_lines(line, heading):
+    assert is_heading_line(line) is heading
+
+
+def test_bold_paragraph_headings_without_colons():
+    assert html_to_text("<p><b>What you need</b></p><p>CPC required</p><p><b>Work from office only</b></p>") == (
+        "## What you need\nCPC required\nWork from office only")
+
+
+def test_clean_inline_ascii_and_unicode_paths():
+    assert clean_inline("  CPC &amp; CCS\t required ") == "CPC & CCS required"
+    assert clean_inline("ﬁve\u200b\u00a0years\u2003of CPC") == "five years of CPC"
+    assert clean_inline(" \u200b ") is None

@@ -19,6 +19,7 @@ ISSUERS = ("AAPC", "AHIMA", "ACDIS", "NHA", "PMI", "generic")
 ENTRY_KEYS = {"id", "name", "category", "issuer", "coding", "aliases", "strict", "satisfies"}
 GENERIC_BY_ISSUER = {"AAPC": "AAPC_ANY", "AHIMA": "AHIMA_ANY"}
 CODING_ANY = "CODING_CERT_ANY"
+FIND_CACHE_SIZE = 20_000
 
 
 class TaxonomyError(ValueError):
@@ -51,6 +52,7 @@ class Taxonomy:
     skills: dict[str, Skill]
     _pattern: re.Pattern = field(repr=False, default=None)
     _alias_to_id: dict[str, str] = field(repr=False, default_factory=dict)
+    _found: dict[str, tuple[Match, ...]] = field(repr=False, default_factory=dict)
 
     def by_category(self, category: str) -> list[Skill]:
         return [s for s in self.skills.values() if s.category == category]
@@ -67,12 +69,16 @@ class Taxonomy:
 
     def find(self, text: str) -> list[Match]:
         """Every alias occurrence in ``text``, longest alias first, non-overlapping, in order."""
-        matches = []
-        for m in self._pattern.finditer(text):
-            skill_id = self.skill_for_text(m.group(0))
-            if skill_id:
-                matches.append(Match(skill_id, m.start(), m.end(), m.group(0)))
-        return matches
+        cached = self._found.get(text)
+        if cached is None:
+            cached = tuple(Match(sid, m.start(), m.end(), m.group(0)) for m in self._pattern.finditer(text)
+                           if (sid := self.skill_for_text(m.group(0))))
+            # Postings repeat sentences (one employer's boilerplate, a board's template), so a sentence
+            # is matched once; the bound keeps a long crawl's memory flat.
+            if len(self._found) >= FIND_CACHE_SIZE:
+                self._found.clear()
+            self._found[text] = cached
+        return list(cached)
 
     def skill_for_text(self, text: str) -> str | None:
         """The skill id a matched alias text stands for (spacing and hyphens normalised)."""
@@ -84,11 +90,48 @@ def _norm_key(alias: str) -> str:
     return re.sub(r"[\s\-]+", "-", alias.strip())
 
 
-def _alias_regex(alias: str) -> str:
-    # Spaces and hyphens inside an alias match any run of spaces/hyphens, so
-    # "ICD-10-CM", "ICD 10 CM" and "ICD - 10 - CM" are one alias.
-    parts = re.split(r"[\s\-]+", alias.strip())
-    return r"[\s\-]*".join(re.escape(p) for p in parts)
+SEPARATOR = r"[\s\-]*"
+
+
+def _alias_atoms(alias: str, ignore_case: bool) -> tuple[str, ...]:
+    """An alias as regex atoms: one per character (a two-case class when case is ignored), separators as one atom."""
+    atoms: list[str] = []
+    for i, part in enumerate(re.split(r"[\s\-]+", alias.strip())):
+        if i:
+            atoms.append(SEPARATOR)
+        for ch in part:
+            low, up = ch.lower(), ch.upper()
+            if ignore_case and low != up and len(low) == len(up) == 1:
+                atoms.append("[" + re.escape(low) + re.escape(up) + "]")
+            else:
+                atoms.append(re.escape(ch))
+    return tuple(atoms)
+
+
+def _trie_regex(aliases: list[tuple[str, ...]]) -> str:
+    """One regex for many aliases, factored as a trie so each position tries a few first characters, not every alias.
+
+    Deeper branches come first and an alias that ends at a node makes the rest optional, so the
+    longest alias that fits wins; the caller's word-boundary check backtracks to a shorter one.
+    """
+    trie: dict = {}
+    for atoms in aliases:
+        node = trie
+        for atom in atoms:
+            node = node.setdefault(atom, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        ends = "" in node
+        branches = [atom + emit(child) for atom, child in sorted(((a, c) for a, c in node.items() if a), key=lambda ac: ac[0] == SEPARATOR)]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            body = (body if len(branches) > 1 else "(?:" + body + ")") + "?"
+        return body
+
+    return emit(trie)
 
 
 def _validate(raw: object) -> tuple[int, list[dict]]:
@@ -136,7 +179,7 @@ def build_taxonomy(raw: object) -> Taxonomy:
     version, entries = _validate(raw)
     skills: dict[str, Skill] = {}
     alias_to_id: dict[str, str] = {}
-    patterns: list[tuple[str, str]] = []  # (alias, regex) to order longest first
+    patterns: list[tuple[str, tuple[str, ...]]] = []  # (alias, regex atoms)
     for e in entries:
         skill = Skill(
             id=e["id"],
@@ -153,15 +196,13 @@ def build_taxonomy(raw: object) -> Taxonomy:
             key = "ci:" + _norm_key(alias).casefold()
             if alias_to_id.setdefault(key, skill.id) != skill.id:
                 raise TaxonomyError(f"taxonomy: alias {alias!r} belongs to both {alias_to_id[key]} and {skill.id}")
-            patterns.append((alias, "(?i:" + _alias_regex(alias) + ")"))
+            patterns.append((alias, _alias_atoms(alias, ignore_case=True)))
         for alias in skill.strict:
             alias_to_id[_norm_key(alias)] = skill.id
-            patterns.append((alias, _alias_regex(alias)))
-    patterns.sort(key=lambda p: -len(p[0]))
+            patterns.append((alias, _alias_atoms(alias, ignore_case=False)))
     # Whole words only, so "CCS" never fires inside "CCSP" or "access"; longest
     # alias first, so "CPC-A" wins over "CPC" and "ICD-10-CM" over "ICD-10".
-    body = "|".join(p for _, p in patterns)
-    pattern = re.compile(r"(?<!\w)(?:" + body + r")(?!\w)")
+    pattern = re.compile(r"(?<!\w)(?:" + _trie_regex([atoms for _, atoms in patterns]) + r")(?!\w)")
     return Taxonomy(version=version, skills=skills, _pattern=pattern, _alias_to_id=alias_to_id)
 
 
