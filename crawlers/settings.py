@@ -46,8 +46,14 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawlers.middlewares.RedactLogsExtension": 0,
+    # Before the recorder: its spider_closed handler must see the health verdict to decide on closing postings.
+    "spidermon.contrib.scrapy.extensions.Spidermon": 50,
     "crawlers.extensions.crawl_runs.CrawlRunRecorder": 100,
 }
+# Run health (medcoder/health.py) as Spidermon monitors: an empty or garbage run is "degraded" and closes
+# no posting. Thresholds: MEDCODER_HEALTH_<FIELD> settings (see docs/operations.md).
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["medcoder.monitors.RunHealthSuite"]
 # Inert unless MEDCODER_REDIS_URL is set: then this process is one worker of a shared scrapy-redis crawl (docs/scaling.md).
 ADDONS = {
     "crawlers.distributed.DistributedCrawlAddon": 0,

@@ -75,18 +75,23 @@ def crawl(
     arg: Annotated[list[str] | None, typer.Option("-a", "--arg", help="With --spider: argument NAME=VALUE (repeatable).")] = None,
     setting: Annotated[list[str] | None, typer.Option("-s", "--set", help="Scrapy setting NAME=VALUE (repeatable).")] = None,
     db: DbOption = None,
-    log_dir: Annotated[Path | None, typer.Option("--log-dir", help="Write one crawl log per source here.")] = None,
+    log_dir: Annotated[Path | None, typer.Option("--log-dir", help="Run logs and per-source Scrapy logs (default: logs/ beside the database).")] = None,
+    keep_logs: Annotated[int, typer.Option("--keep-logs", help="Keep the logs of this many runs.")] = 30,
     analyse_after: Annotated[bool, typer.Option("--analyse/--no-analyse", help="Run the analysis stage after crawling.")] = True,
+    notify_command: Annotated[str | None, typer.Option("--notify-command", envvar="MEDCODER_NOTIFY_COMMAND", help="Shell command run with the summary on stdin when a source fails or degrades.")] = None,
 ) -> None:
     """Crawl the registry's sources into the database.
 
     Every enabled entry of the sources registry, or those named, or those of
     one --country; each in its own Scrapy process, recorded in crawl_runs.
     One failing source never stops the others. --spider NAME -a k=v runs one
-    spider directly.
+    spider directly. One crawl at a time per database: a second exits 2.
+    Each run writes a log with a summary line per source (see
+    docs/operations.md for logs, health checks and notifications).
     """
-    from medcoder.crawl import crawl_sources
-    from medcoder.db import connect
+    from medcoder.crawl_job import run_crawl_job
+    from medcoder.lock import CrawlLockError
+    from medcoder.notify import NotifyError, SmtpSettings
     from medcoder.registry import RegistryError, SourceEntry, load_registry, select, spider_names
 
     def pairs(values, what):
@@ -114,28 +119,35 @@ def crawl(
             _fail(str(exc))
     if not entries:
         _fail("nothing to crawl: no enabled registry entry matches")
-    from medcoder.recovery import DatabaseUnwritable, check_writable
+    from medcoder.recovery import DatabaseUnwritable
+    from medcoder.runlog import summary_line
 
     try:
-        check_writable(db)  # create and migrate once before the crawl processes start; refuse a read-only database
-    except DatabaseUnwritable as exc:
-        _fail(str(exc))
-    with console.status("crawling…") as status:
-        outcomes = crawl_sources(
-            entries, db=db, settings=pairs(setting, "-s"), log_dir=log_dir,
-            on_start=lambda e: status.update(f"crawling {e.id}…"),
-            on_done=lambda o: console.print(
-                f"{o.entry_id}: {o.status}; {o.kept} kept, {o.filtered} filtered out, {o.errors} problems"
-                + (f" ({o.message})" if o.message else ""), highlight=False, soft_wrap=True),
-        )
-    if analyse_after and any(o.status not in ("skipped", "failed") for o in outcomes):
-        from analysis.pipeline import analyse_db
+        smtp = SmtpSettings.from_env()
+    except NotifyError as exc:
+        _fail(str(exc), code=2)
 
-        res = analyse_db(connect(db))
-        console.print(f"analysed {res.analysed} postings ({res.skipped} unchanged)")
-    failed = [o.entry_id for o in outcomes if o.status == "failed"]
-    if failed:
-        console.print(f"[red]failed:[/red] {', '.join(failed)}", highlight=False)
+    try:
+        with console.status("crawling…") as status:
+            job = run_crawl_job(
+                entries, db=db, settings=pairs(setting, "-s"), log_dir=log_dir, keep_logs=keep_logs,
+                analyse=analyse_after, notify_command=notify_command, smtp=smtp,
+                on_start=lambda e: status.update(f"crawling {e.id}…"),
+                on_source=lambda r: console.print(summary_line(r), highlight=False, markup=False, emoji=False, soft_wrap=True),
+            )
+    except CrawlLockError as exc:  # another crawl holds the database, or its folder is read-only
+        _fail(str(exc), code=2)
+    except DatabaseUnwritable as exc:  # read-only, locked past the busy timeout, or a full disk: before any fetch
+        _fail(str(exc))
+    if job.analysed:
+        console.print(f"analysed {job.analysed.analysed} postings ({job.analysed.skipped} unchanged)")
+    for err in job.notify_errors:
+        console.print(f"[yellow]notification failed:[/yellow] {err}", highlight=False, soft_wrap=True)
+    console.print(f"run log: {job.log_path}", highlight=False, soft_wrap=True)
+    if job.degraded:
+        console.print(f"[yellow]degraded:[/yellow] {', '.join(job.degraded)} (see `medcoder status`)", highlight=False)
+    if job.failed:
+        console.print(f"[red]failed:[/red] {', '.join(job.failed)}", highlight=False)
         raise typer.Exit(1)
 
 
