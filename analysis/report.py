@@ -104,7 +104,9 @@ def render_markdown(r: dict, profile_name: str | None = None) -> str:
     for b in r["best_matches"]:
         where = md_escape(b["location"] or b["country"] or "") + (f" ({b['remote']})" if b["remote"] else "")
         pay = pay_range(b["salary"])
-        text = f"- [{md_escape(b['title'])}]({b['url']}), {md_escape(b['employer']) or '?'}, {where}"
+        url = b["url"] or ""
+        link = f"[{md_escape(b['title'])}]({url})" if url.lower().startswith(("http://", "https://")) else md_escape(b["title"])
+        text = f"- {link}, {md_escape(b['employer']) or '?'}, {where}"
         text += f", {pay} a year" if pay else ""
         text += f": {b['status'].replace('_', ' ')}"
         text += f"; missing {', '.join(b['missing'])}" if b["missing"] else ""

@@ -68,36 +68,36 @@ def html_to_text(markup: str | None) -> str:
             open_item[0] = False
             lines.append(prefix + text)
 
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                if child.__class__.__name__ in ("Comment", "Doctype", "Declaration", "ProcessingInstruction", "CData"):
-                    continue
-                current.append(str(child))
-                continue
-            if not isinstance(child, Tag) or child.name in SKIP_TAGS:
-                continue
-            name = child.name
-            if name == "br":
-                flush()
-            elif name in HEADING_TAGS:
-                flush()
-                walk(child)
-                flush("## ")
-            elif name == "li":
-                flush()
-                open_item[0] = True
-                walk(child)
-                flush("- ")
+    # An explicit stack, not recursion: a page nested 10,000 elements deep is text, not a crash.
+    stack: list = [soup]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, tuple):  # ("exit", prefix): the element's text is complete
+            flush(node[1])
+            if node[1] == "- ":
                 open_item[0] = False
-            elif name in BLOCK_TAGS or name in ("td", "th"):
-                flush()
-                walk(child)
-                flush()
-            else:
-                walk(child)
-
-    walk(soup)
+            continue
+        if isinstance(node, NavigableString):
+            if node.__class__.__name__ not in ("Comment", "Doctype", "Declaration", "ProcessingInstruction", "CData"):
+                current.append(str(node))
+            continue
+        if not isinstance(node, Tag) or (node is not soup and node.name in SKIP_TAGS):
+            continue
+        name = node.name
+        if name == "br":
+            flush()
+            continue
+        if name in HEADING_TAGS:
+            flush()
+            stack.append(("exit", "## "))
+        elif name == "li":
+            flush()
+            open_item[0] = True
+            stack.append(("exit", "- "))
+        elif name in BLOCK_TAGS or name in ("td", "th"):
+            flush()
+            stack.append(("exit", ""))
+        stack.extend(reversed(list(node.children)))
     flush()
     return normalise_lines("\n".join(lines))
 

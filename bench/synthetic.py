@@ -4,16 +4,21 @@
 India, every role family, credentials with alternatives and grace periods,
 salaries in both currencies (hourly, annual, LPA), duplicates across
 sources, closed postings, off-target jobs, and descriptions of 1-8 KB.
-``write_db`` puts them straight into a medcoder database (requirements
-extracted by the real extractor, optionally); ``jsonld_page`` renders one
-as a career page so the crawl itself can be measured.
+``write_db`` puts them straight into a medcoder database (in-scope rows in
+``postings``, off-target ones in ``filtered_postings``, as the store
+pipeline would; requirements come from running the real analysis on it).
+``description_html``, ``jsonld_page`` and ``greenhouse_job`` render a
+posting in the sources' own formats, so ``bench/board.py`` can serve them
+and the crawl itself can be measured.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import random
+from collections import deque
 from collections.abc import Iterator
 
 CITIES_US = [("Sacramento", "CA"), ("Austin", "TX"), ("Columbus", "OH"), ("Tampa", "FL"), ("Denver", "CO"), ("Raleigh", "NC"),
@@ -38,7 +43,7 @@ FAMILIES = {
 }
 OFF_TARGET = ["AR Caller - Voice Process", "Medical Billing Specialist", "Front Desk Receptionist", "Python Developer",
               "Payment Posting Executive", "Medical Scribe", "Registered Nurse"]
-LEVELS = ["", " I", " II", " III", "Senior "]
+LEVELS = ["", " I", " II", " III"]
 EDUCATION_US = ["High school diploma or GED required.", "Associate degree in Health Information Management required.",
                 "Bachelor's degree in HIM preferred; high school diploma required."]
 EDUCATION_IN = ["Any life science graduate (B.Sc, B.Pharm, BDS, BPT).", "Graduation mandatory; B.Sc Nursing / GNM welcome.",
@@ -97,9 +102,11 @@ def _salary(rng: random.Random, country: str) -> tuple[dict | None, str | None]:
     if country == "US":
         if roll < 0.6:
             lo = rng.randint(20, 30)
-            return {"min": lo, "max": lo + rng.randint(3, 9), "currency": "USD", "period": "hour"}, f"${lo}.00 - ${lo + 5}.00 per hour"
+            hi = lo + rng.randint(3, 9)
+            return {"min": lo, "max": hi, "currency": "USD", "period": "hour"}, f"${lo}.00 - ${hi}.00 per hour"
         lo = rng.randint(45, 70) * 1000
-        return {"min": lo, "max": lo + rng.randint(5, 20) * 1000, "currency": "USD", "period": "year"}, f"${lo // 1000}K-${lo // 1000 + 10}K"
+        hi = lo + rng.randint(5, 20) * 1000
+        return {"min": lo, "max": hi, "currency": "USD", "period": "year"}, f"${lo // 1000}K-${hi // 1000}K"
     lo = round(rng.uniform(2.0, 6.0), 1)
     hi = round(lo + rng.uniform(0.5, 3.0), 1)
     return {"min": lo * 100000, "max": hi * 100000, "currency": "INR", "period": "year"}, f"{lo} - {hi} LPA"
@@ -114,13 +121,19 @@ def _annual(salary: dict | None) -> tuple[float | None, float | None]:
 
 def generate(n: int = 100_000, seed: int = 7, *, duplicate_rate: float = 0.12, closed_rate: float = 0.1,
              off_target_rate: float = 0.08) -> Iterator[dict]:
-    """``n`` synthetic postings as dicts shaped like ``postings`` rows (plus ``_requirements_hint`` for checks)."""
+    """``n`` synthetic postings as dicts shaped like ``postings`` rows, the same for the same ``seed``.
+
+    About ``duplicate_rate`` of them copy a recent posting onto an
+    aggregator (same employer and text, small edits), ``closed_rate`` are
+    closed and ``off_target_rate`` are neighbouring jobs (``scope`` "out").
+    """
     rng = random.Random(seed)
-    made: list[dict] = []
+    # Only recent postings are copied, so only they are kept: generating 100,000 stays in bounded memory.
+    made: deque[dict] = deque(maxlen=500)
     for i in range(n):
         if made and rng.random() < duplicate_rate:
             # The same job again from an aggregator: same employer and text, small edits, another source.
-            orig = rng.choice(made[-500:])
+            orig = rng.choice(made)
             dup = dict(orig, id=f"s{i:07d}", source_id=rng.choice(["adzuna:us", "adzuna:in", "remotive", "jobspy:indeed"]),
                        url=f"https://aggregator.example/job/{i}", title=orig["title"].replace(" II", ""),
                        description=orig["description"].replace("required", "required.", 1))
@@ -132,7 +145,7 @@ def generate(n: int = 100_000, seed: int = 7, *, duplicate_rate: float = 0.12, c
         off = rng.random() < off_target_rate
         family = rng.choice(list(FAMILIES))
         base_title, creds, code_sets = FAMILIES[family]
-        title = rng.choice(OFF_TARGET) if off else rng.choice(LEVELS).replace("Senior ", "") + base_title + (rng.choice(LEVELS) if rng.random() < 0.3 else "")
+        title = rng.choice(OFF_TARGET) if off else base_title + (rng.choice(LEVELS) if rng.random() < 0.3 else "")
         if not off and rng.random() < 0.1:
             title = "Senior " + title
         salary, salary_text = _salary(rng, country)
@@ -177,32 +190,107 @@ def generate(n: int = 100_000, seed: int = 7, *, duplicate_rate: float = 0.12, c
 
 
 def write_db(db, rows, *, batch: int = 5000) -> int:
-    """Insert synthetic rows into the postings table of a migrated database (no FTS triggers cost per row)."""
+    """Insert synthetic rows into a migrated database; return how many rows were written.
+
+    In-scope rows go to ``postings`` and off-target ones to
+    ``filtered_postings`` with a reason, as the store pipeline would put
+    them. Rows are inserted in batches (the FTS triggers still fire).
+    """
     count = 0
-    buf = []
-    sources = set()
-    for row in rows:
-        row = {k: v for k, v in row.items() if not k.startswith("_")}
-        sources.add(row["source_id"])
-        buf.append(row)
-        if len(buf) >= batch:
-            db["postings"].insert_all(buf, batch_size=batch)
-            count += len(buf)
-            buf = []
-    if buf:
-        db["postings"].insert_all(buf, batch_size=batch)
-        count += len(buf)
-    db["sources"].insert_all(({"id": s, "name": s} for s in sources), pk="id", ignore=True)
+    kept: list[dict] = []
+    filtered: list[dict] = []
+    sources: set[str] = set()
+
+    def flush() -> None:
+        # Sources first: the postings' foreign keys point at them.
+        db["sources"].insert_all(({"id": s, "name": s} for s in sorted(sources)), pk="id", ignore=True)
+        if kept:
+            db["postings"].insert_all(kept, batch_size=batch)
+        if filtered:
+            db["filtered_postings"].insert_all(filtered, batch_size=batch)
+        kept.clear()
+        filtered.clear()
+
+    with db.conn:
+        for row in rows:
+            row = {k: v for k, v in row.items() if not k.startswith("_")}
+            sources.add(row["source_id"])
+            if row["scope"] == "out":
+                filtered.append({"id": row["id"], "source_id": row["source_id"], "url": row["url"], "title": row["title"],
+                                 "employer": row["employer"], "country": row["country"], "relevance_score": 0.05,
+                                 "reason": f"title {row['title']!r} is not a coding job", "first_seen": row["first_seen"],
+                                 "last_seen": row["last_seen"], "item_json": json.dumps(row, ensure_ascii=False)})
+            else:
+                kept.append(row)
+            count += 1
+            if len(kept) + len(filtered) >= batch:
+                flush()
+        flush()
     return count
 
 
-def jsonld_page(row: dict) -> str:
-    """One synthetic posting as a career page with schema.org JobPosting JSON-LD."""
-    job = {"@context": "https://schema.org", "@type": "JobPosting", "title": row["title"],
-           "description": "<p>" + row["description"].replace("\n", "<br>") + "</p>", "datePosted": row["posted_at"],
-           "identifier": {"@type": "PropertyValue", "value": row["source_job_id"]},
-           "hiringOrganization": {"@type": "Organization", "name": row["employer"]},
-           "jobLocation": {"@type": "Place", "address": {"addressLocality": row["city"], "addressRegion": row["region"],
-                                                          "addressCountry": row["country"]}}}
-    body = json.dumps(job).replace("</", "<\\/")
-    return f'<!doctype html><html><head><script type="application/ld+json">{body}</script></head><body><h1>{row["title"]}</h1></body></html>'
+def description_html(row: dict) -> str:
+    """The posting's text as a career site marks it up: ``<h2>`` headings, ``<ul>`` lists, ``<p>`` paragraphs."""
+    out: list[str] = []
+    in_list = False
+    for line in row["description"].split("\n"):
+        if line.startswith("- "):
+            if not in_list:
+                out.append("<ul>")
+                in_list = True
+            out.append(f"<li>{html.escape(line[2:])}</li>")
+            continue
+        if in_list:
+            out.append("</ul>")
+            in_list = False
+        if line.startswith("## "):
+            out.append(f"<h2>{html.escape(line[3:])}</h2>")
+        elif line:
+            out.append(f"<p>{html.escape(line)}</p>")
+    if in_list:
+        out.append("</ul>")
+    return "\n".join(out)
+
+
+def _job_posting(row: dict, url: str | None) -> dict:
+    job: dict = {"@context": "https://schema.org", "@type": "JobPosting", "title": row["title"],
+                 "description": description_html(row), "datePosted": row["posted_at"],
+                 "identifier": {"@type": "PropertyValue", "value": row["source_job_id"]},
+                 "hiringOrganization": {"@type": "Organization", "name": row["employer"]},
+                 "jobLocation": {"@type": "Place", "address": {"@type": "PostalAddress", "addressLocality": row["city"],
+                                                               "addressRegion": row["region"], "addressCountry": row["country"]}}}
+    if url:
+        job["url"] = url
+    if row["remote"] == "remote":
+        job["jobLocationType"] = "TELECOMMUTE"
+        job["applicantLocationRequirements"] = {"@type": "Country", "name": row["country"]}
+    if row.get("salary_min") is not None:
+        job["baseSalary"] = {"@type": "MonetaryAmount", "currency": row["salary_currency"],
+                             "value": {"@type": "QuantitativeValue", "minValue": row["salary_min"],
+                                       "maxValue": row["salary_max"], "unitText": row["salary_period"].upper()}}
+    return job
+
+
+def jsonld_page(row: dict, url: str | None = None) -> str:
+    """One synthetic posting as a career page with schema.org JobPosting JSON-LD (``url``: its canonical address)."""
+    # "</" inside JSON would end the script element early; escape it as browsers expect.
+    body = json.dumps(_job_posting(row, url), ensure_ascii=False).replace("</", "<\\/")
+    title = html.escape(row["title"])
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+            f'<script type="application/ld+json">{body}</script></head>'
+            f'<body><h1>{title}</h1><div class="description">{description_html(row)}</div></body></html>')
+
+
+def greenhouse_job(row: dict, board: str, number: int) -> dict:
+    """One synthetic posting as the Greenhouse job board API returns it with ``content=true``."""
+    where = "Remote - " + row["country"] if row["remote"] == "remote" else row["location_text"]
+    return {
+        "id": number, "internal_job_id": 100_000 + number, "title": row["title"],
+        "updated_at": row["posted_at"] + "T09:00:00-05:00", "first_published": row["posted_at"] + "T09:00:00-05:00",
+        "requisition_id": row["source_job_id"], "location": {"name": where},
+        "absolute_url": f"https://boards.greenhouse.example/{board}/jobs/{number}", "company_name": row["employer"],
+        "metadata": [{"id": 1, "name": "Employment Type", "value": "Full-time"}],
+        "departments": [{"id": 7, "name": "Revenue Integrity"}], "offices": [{"id": 3, "name": where}],
+        # Greenhouse sends the description entity-escaped.
+        "content": html.escape(description_html(row)),
+    }

@@ -156,9 +156,11 @@ def posting_from_jsonld(job: dict, *, source: str, url: str) -> PostingItem:
     remote = None
     if "TELECOMMUTE" in str(job.get("jobLocationType", "")).upper():
         remote = "remote"
+    declared = _text(job.get("url"))
     item = PostingItem(
         source=source,
-        url=_text(job.get("url")) or url,
+        # Only a web address may stand for the posting: "javascript:..." or "data:..." would become a live link.
+        url=declared if declared and declared.lower().startswith(("http://", "https://")) else url,
         title=_text(job.get("title")),
         source_job_id=job_id,
         employer=_text(org),

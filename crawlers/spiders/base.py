@@ -128,6 +128,9 @@ class MedcoderSpider(scrapy.Spider):
             if "max redirections" in str(failure.value):
                 chain = [*request.meta.get("redirect_urls", []), request.url]
                 self.report_problem(chain[0], "redirect_loop", f"gave up after {len(chain) - 1} redirects (now at {request.url})")
+            elif "DOWNLOAD_MAXSIZE" in str(failure.value):
+                # A body that only grew past the limit while being decompressed (a gzip bomb).
+                self.report_problem(request.url, "too_large", f"decompressed body larger than DOWNLOAD_MAXSIZE: skipped")
             return
         if failure.check(DownloadCancelledError):
             # Over DOWNLOAD_MAXSIZE, whether Content-Length said so or the body grew past it.

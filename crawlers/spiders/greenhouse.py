@@ -38,7 +38,11 @@ class GreenhouseSpider(ApiSpider):
             self.report_problem(response.url, "unexpected_shape", "no 'jobs' list in the board response")
             return
         for job in jobs:
-            item = self.item_from(job)
+            try:
+                item = self.item_from(job)
+            except (TypeError, AttributeError, ValueError) as exc:  # wrong types in one job: skip it, keep the rest
+                self.report_problem(response.url, "malformed_job", f"job {str(job.get('id') if isinstance(job, dict) else job)[:40]}: {exc}")
+                continue
             if item is None:
                 self.report_problem(response.url, "incomplete_job", f"job without id or title: {str(job)[:200]}")
                 continue

@@ -1,0 +1,169 @@
+"""Benchmark: requirement extraction on one core, its start-up time, and a raw matcher as the ceiling.
+
+    python -m bench.extract_bench [--n 10000] [--sizes 2000,10000] [--seed 7]
+
+Texts: the first N synthetic descriptions of 2-5 KB (plain text with
+headings and bullets, as ``postings.description`` stores them).
+
+* ``extract_postings_per_second``: :func:`analysis.extract.extract` over the
+  texts, one after another, in this process (one core);
+* ``startup_*``: a fresh ``python`` process importing ``analysis.extract``,
+  compiling the taxonomy and extracting the first posting (which loads
+  whatever the extractor loads on first need); median of 3;
+* ``ceiling_postings_per_second``: the same texts through one compiled
+  alternation of every taxonomy alias (longest first, case-insensitive,
+  whole words), ``finditer`` only -- what any extractor that looks at every
+  alias must at least spend; ``extract_share_of_ceiling`` is how close
+  extraction gets (extraction rate over ceiling rate).
+* ``extract_cold_postings_per_second``: extraction with the taxonomy's
+  per-sentence match cache emptied before each posting. The cache pays
+  off because postings repeat sentences (an employer's boilerplate); the
+  synthetic texts repeat theirs more than most real boards, so the cold
+  figure is the cautious one.
+* ``taxonomy_matcher_postings_per_second``: the taxonomy's own compiled
+  matcher (the same aliases as a character trie) over the whole texts,
+  ``finditer`` only.
+* ``unguarded_postings_per_second``: the same alternation without the
+  whole-word guard. Python's ``re`` has no multi-pattern automaton: it
+  tries every alias at every character, so this "raw" matcher is slower
+  than the guarded one, and slower than the whole extractor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import time
+from pathlib import Path
+
+from bench.common import parser, run, run_child_json
+from bench.synthetic import generate
+
+FIGURES = ("texts", "mean_text_kb", "extract_seconds", "extract_postings_per_second", "extract_mb_per_second",
+           "requirements_found", "startup_import_seconds", "startup_compile_seconds", "startup_first_extract_seconds",
+           "startup_process_seconds", "ceiling_seconds", "ceiling_postings_per_second", "ceiling_matches",
+           "extract_share_of_ceiling", "unguarded_postings_per_second")
+MIN_CHARS, MAX_CHARS = 2000, 5000
+
+# Run in a fresh interpreter: what a `medcoder extract` or crawl process pays before its first posting.
+# The first posting is a whole synthetic one, so models the extractor loads on first need are included.
+STARTUP_CODE = """
+import json, sys, time
+text = sys.stdin.read()
+t0 = time.perf_counter()
+from analysis.extract import extract
+from analysis.taxonomy import load_taxonomy
+t1 = time.perf_counter()
+load_taxonomy()
+t2 = time.perf_counter()
+extract(text)
+t3 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "compile": t2 - t1, "first": t3 - t2}))
+"""
+
+
+def texts(n: int, seed: int) -> list[str]:
+    """The first ``n`` synthetic descriptions of 2-5 KB."""
+    out = []
+    for row in generate(n * 4, seed):
+        if MIN_CHARS <= len(row["description"]) <= MAX_CHARS:
+            out.append(row["description"])
+            if len(out) == n:
+                return out
+    raise RuntimeError(f"only {len(out)} descriptions of 2-5 KB among {n * 4} postings")
+
+
+def raw_matcher(*, whole_words: bool = True) -> re.Pattern:
+    """One alternation of every taxonomy alias, longest first, case-insensitive.
+
+    ``whole_words`` adds the guard the taxonomy's own matcher uses (no word
+    character before or after): most positions then fail on one look-behind
+    instead of trying every alias.
+    """
+    from analysis.taxonomy import load_taxonomy
+
+    aliases = {a for s in load_taxonomy().skills.values() for a in (*s.aliases, *s.strict)}
+    body = "|".join(re.escape(a) for a in sorted(aliases, key=lambda a: (-len(a), a)))
+    return re.compile(r"(?<!\w)(?:" + body + r")(?!\w)" if whole_words else body, re.IGNORECASE)
+
+
+def _scan(pattern: re.Pattern, corpus: list[str]) -> tuple[float, int]:
+    matches = 0
+    t0 = time.perf_counter()
+    for text in corpus:
+        for _ in pattern.finditer(text):
+            matches += 1
+    return time.perf_counter() - t0, matches
+
+
+def startup(first_posting: str) -> dict:
+    """Median start-up figures of three fresh processes (each also timed from outside, interpreter included)."""
+    runs = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        inner = run_child_json(["-c", STARTUP_CODE], stdin=first_posting)
+        runs.append({**inner, "process": time.perf_counter() - t0})
+    return {key: round(statistics.median(r[key] for r in runs), 3) for key in runs[0]}
+
+
+def measure(n: int, args: argparse.Namespace, workdir: Path) -> dict:
+    from analysis.extract import extract
+
+    corpus = texts(n, args.seed)
+    total_chars = sum(len(t) for t in corpus)
+    start = startup(corpus[0])
+    # Taxonomy and models load once per process; start-up is measured apart, above.
+    extract(corpus[0])
+    found = 0
+    t0 = time.perf_counter()
+    for text in corpus:
+        found += len(extract(text).requirements())
+    seconds = time.perf_counter() - t0
+
+    ceiling, matches = _scan(raw_matcher(), corpus)
+    unguarded, _ = _scan(raw_matcher(whole_words=False), corpus)
+
+    from analysis.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    # Private parts, read (never changed in behaviour) to measure: the per-sentence cache and the compiled trie.
+    cache = getattr(tax, "_found", None)
+    cold = None
+    if isinstance(cache, dict):
+        t0 = time.perf_counter()
+        for text in corpus:
+            cache.clear()
+            extract(text)
+        cold = time.perf_counter() - t0
+    trie, _ = _scan(tax._pattern, corpus) if getattr(tax, "_pattern", None) is not None else (None, 0)
+
+    return {
+        "texts": len(corpus),
+        "mean_text_kb": round(total_chars / len(corpus) / 1024, 2),
+        "extract_seconds": round(seconds, 2),
+        "extract_postings_per_second": round(len(corpus) / seconds, 1),
+        "extract_mb_per_second": round(total_chars / seconds / 2**20, 3),
+        "requirements_found": found,
+        "startup_import_seconds": start["import"],
+        "startup_compile_seconds": start["compile"],
+        "startup_first_extract_seconds": start["first"],
+        "startup_process_seconds": start["process"],
+        "ceiling_seconds": round(ceiling, 3),
+        "ceiling_postings_per_second": round(len(corpus) / ceiling, 1),
+        "ceiling_matches": matches,
+        "extract_share_of_ceiling": round(ceiling / seconds, 3),
+        "extract_cold_postings_per_second": round(len(corpus) / cold, 1) if cold else None,
+        "taxonomy_matcher_postings_per_second": round(len(corpus) / trie, 1) if trie else None,
+        "unguarded_seconds": round(unguarded, 3),
+        "unguarded_postings_per_second": round(len(corpus) / unguarded, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parser(__doc__, 10_000).parse_args(argv)
+    return run("extract_bench", measure, args, argv)
+
+
+if __name__ == "__main__":
+    main()
