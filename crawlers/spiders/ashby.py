@@ -35,25 +35,13 @@ class AshbySpider(ApiSpider):
 
     def parse_board(self, response):
         """The whole board in one response: yield every listed job."""
-        if self.board_gone(response):
+        jobs = self.json_list(response, "jobs", "board response")
+        if jobs is None:
             return
-        data = self.json_of(response)
-        if data is None:
-            return
-        jobs = data.get("jobs") if isinstance(data, dict) else None
-        if not isinstance(jobs, list):
-            self.report_problem(response.url, "unexpected_shape", "no 'jobs' list in the board response")
-            return
-        for job in jobs:
-            # Unlisted jobs are reachable by link only: the employer chose not to advertise them.
-            if isinstance(job, dict) and job.get("isListed") is False:
-                self.crawler.stats.inc_value("medcoder/ashby/unlisted_skipped")
-                continue
-            item = self.item_from(job)
-            if item is None:
-                self.report_problem(response.url, "incomplete_job", f"job without id or title: {str(job)[:200]}")
-                continue
-            yield item
+        # Unlisted jobs are reachable by link only: the employer chose not to advertise them.
+        listed = [job for job in jobs if not (isinstance(job, dict) and job.get("isListed") is False)]
+        self.crawler.stats.inc_value("medcoder/ashby/unlisted_skipped", len(jobs) - len(listed))
+        yield from self.items_from(response, listed)
 
     def item_from(self, job: dict) -> PostingItem | None:
         """One Ashby job as the shared item; pay from the Salary component, the tier summary kept as text."""

@@ -130,7 +130,7 @@ class MedcoderSpider(scrapy.Spider):
                 self.report_problem(chain[0], "redirect_loop", f"gave up after {len(chain) - 1} redirects (now at {request.url})")
             elif "DOWNLOAD_MAXSIZE" in str(failure.value):
                 # A body that only grew past the limit while being decompressed (a gzip bomb).
-                self.report_problem(request.url, "too_large", f"decompressed body larger than DOWNLOAD_MAXSIZE: skipped")
+                self.report_problem(request.url, "too_large", "decompressed body larger than DOWNLOAD_MAXSIZE: skipped")
             return
         if failure.check(DownloadCancelledError):
             # Over DOWNLOAD_MAXSIZE, whether Content-Length said so or the body grew past it.
@@ -197,6 +197,33 @@ class ApiSpider(MedcoderSpider):
             meta["handle_httpstatus_list"] = [404, 410]
             meta["medcoder_board"] = True
         return scrapy.Request(url, callback=callback, errback=self.request_failed, meta=meta, **kwargs)
+
+    def json_list(self, response: Response, key: str, what: str) -> list | None:
+        """The list under ``key`` in a board's JSON answer; None (reported) when gone, malformed or shaped otherwise."""
+        if self.board_gone(response):
+            return None
+        data = self.json_of(response)
+        if data is None:
+            return None
+        found = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(found, list):
+            self.report_problem(response.url, "unexpected_shape", f"no '{key}' list in the {what}")
+            return None
+        return found
+
+    def items_from(self, response: Response, jobs: list) -> Iterator[PostingItem]:
+        """Each job through the spider's ``item_from``; a malformed or incomplete job is reported and skipped, the rest kept."""
+        for job in jobs:
+            try:
+                item = self.item_from(job)
+            except (TypeError, AttributeError, ValueError) as exc:  # wrong types in one job must not end the board
+                job_id = job.get("id") if isinstance(job, dict) else job
+                self.report_problem(response.url, "malformed_job", f"job {str(job_id)[:40]}: {exc}")
+                continue
+            if item is None:
+                self.report_problem(response.url, "incomplete_job", f"job without id or title: {str(job)[:200]}")
+                continue
+            yield item
 
     def json_of(self, response: Response) -> Any | None:
         """The response's JSON, or None after reporting it as malformed."""

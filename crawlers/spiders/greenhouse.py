@@ -28,25 +28,9 @@ class GreenhouseSpider(ApiSpider):
         yield self.api_request(f"{self.api_base}/v1/boards/{self.board}/jobs?content=true", self.parse_board, board=True)
 
     def parse_board(self, response):
-        if self.board_gone(response):
-            return
-        data = self.json_of(response)
-        if data is None:
-            return
-        jobs = data.get("jobs") if isinstance(data, dict) else None
-        if not isinstance(jobs, list):
-            self.report_problem(response.url, "unexpected_shape", "no 'jobs' list in the board response")
-            return
-        for job in jobs:
-            try:
-                item = self.item_from(job)
-            except (TypeError, AttributeError, ValueError) as exc:  # wrong types in one job: skip it, keep the rest
-                self.report_problem(response.url, "malformed_job", f"job {str(job.get('id') if isinstance(job, dict) else job)[:40]}: {exc}")
-                continue
-            if item is None:
-                self.report_problem(response.url, "incomplete_job", f"job without id or title: {str(job)[:200]}")
-                continue
-            yield item
+        jobs = self.json_list(response, "jobs", "board response")
+        if jobs is not None:
+            yield from self.items_from(response, jobs)
 
     def item_from(self, job: dict) -> PostingItem | None:
         """One Greenhouse job as the shared item (``content`` arrives entity-escaped: unescape it)."""

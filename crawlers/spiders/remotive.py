@@ -34,21 +34,9 @@ class RemotiveSpider(ApiSpider):
         yield self.api_request(url, self.parse_jobs, board=True)
 
     def parse_jobs(self, response):
-        if self.board_gone(response):
-            return
-        data = self.json_of(response)
-        if data is None:
-            return
-        jobs = data.get("jobs") if isinstance(data, dict) else None
-        if not isinstance(jobs, list):
-            self.report_problem(response.url, "unexpected_shape", "no 'jobs' list in the search response")
-            return
-        for job in jobs:
-            item = self.item_from(job)
-            if item is None:
-                self.report_problem(response.url, "incomplete_job", f"job without id or title: {str(job)[:200]}")
-                continue
-            yield item
+        jobs = self.json_list(response, "jobs", "search response")
+        if jobs is not None:
+            yield from self.items_from(response, jobs)
 
     def item_from(self, job: dict) -> PostingItem | None:
         """One Remotive job as the shared item; ``salary`` is free text, ``description`` is HTML."""
