@@ -1,6 +1,6 @@
 """Benchmark: the full analysis of N postings, stage by stage, with time and peak memory.
 
-    python -m bench.analysis_bench [--n 10000] [--sizes 10000,25000] [--seed 7] [--no-trace]
+    python -m bench.analysis_bench [--n 10000] [--sizes 5000,20000] [--seed 7] [--no-trace]
 
 Stages, each in a fresh process against one database file, so each one's
 peak resident memory (``ru_maxrss``) is its own:

@@ -140,7 +140,7 @@ def run(name: str, measure: Callable[[int, argparse.Namespace, Path], dict], arg
     result["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     if len(sizes) >= 2:
         small, big = result["runs"][str(sizes[0])], result["runs"][str(sizes[-1])]
-        result["ratios"] = {"postings": round(sizes[-1] / sizes[0], 2), **ratios(small, big)}
+        result["ratios"] = {"n": round(sizes[-1] / sizes[0], 2), **ratios(small, big)}
         print(f"[{name} ratio n={sizes[-1]:,} / n={sizes[0]:,}]")
         for key, value in result["ratios"].items():
             print(f"  {key}: {value}x")
@@ -156,7 +156,7 @@ def markdown(result: dict) -> str:
     """One benchmark's figures as a Markdown table: a column per size, and the growth ratio when there are two."""
     sizes = [str(n) for n in result["sizes"]]
     ratio = result.get("ratios")
-    head = ["figure", *(f"n={int(n):,}" for n in sizes)] + ([f"ratio ({ratio['postings']}x postings)"] if ratio else [])
+    head = ["figure", *(f"n={int(n):,}" for n in sizes)] + ([f"ratio (n {ratio['n']}x)"] if ratio else [])
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     keys = [k for k in result["runs"][sizes[-1]] if not isinstance(result["runs"][sizes[-1]][k], (dict, list))]
     for key in keys:

@@ -3,13 +3,13 @@
 The gap-report and database-size benchmarks need N postings as a real
 crawl and ``medcoder analyse`` leave them: requirements extracted by the
 real extractor, clusters from the real de-duplication, analytics tables.
-Extraction runs at about 150 postings a second on one core, so the
+``analyse_db`` handles about 200 postings a second on one core, so the
 postings are split into shards analysed in parallel (each shard by the real
 ``analyse_db`` in its own process), merged into one file, then
 de-duplicated and summarised once over the whole market. The result is
 cached under a key of the size, the seed, the generator's source, the
-extractor and taxonomy versions and the schema version, so a changed
-generator or extractor rebuilds it.
+extractor and taxonomy versions and the schema version: a changed
+generator, a new extractor or taxonomy version or a migration rebuilds it.
 
     python -m bench.market --n 100000 [--workers 2]   # build (or find) it and print its path
 """

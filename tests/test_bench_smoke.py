@@ -33,6 +33,7 @@ def test_results_file_and_machine(smoke):
     assert set(saved["benchmarks"]) == set(run_all.FULL_SIZES)
     assert saved["machine"]["nproc"] >= 1 and saved["machine"]["python"].startswith("3.")
     assert saved["benchmarks"]["extract_bench"]["command"] == f"python -m bench.extract_bench --n {N}"
+    assert saved["benchmarks"]["analysis_bench"]["command"] == f"python -m bench.analysis_bench --n {N} --no-trace"
 
 
 def test_crawls_and_analysis_saw_every_posting(smoke):
@@ -49,13 +50,13 @@ def test_crawls_and_analysis_saw_every_posting(smoke):
     assert size["without_fts_mb"] < size["with_fts_vacuumed_mb"]
 
 
-def test_two_sizes_report_how_figures_grow():
-    from bench import extract_bench
+def test_two_sizes_report_how_figures_grow(capsys):
+    from bench import dedup_bench
 
-    result = extract_bench.main(["--sizes", "20,40"])
-    assert result["ratios"]["postings"] == 2.0
-    assert result["ratios"]["texts"] == 2.0
-    assert "extract_seconds" in result["ratios"]
+    result = dedup_bench.main(["--sizes", "60,120", "--markdown"])
+    assert result["ratios"]["n"] == 2.0 and "seconds" in result["ratios"]
+    assert result["runs"]["120"]["postings"] > result["runs"]["60"]["postings"]
+    assert "| figure | n=60 | n=120 | ratio (n 2.0x) |" in capsys.readouterr().out
 
 
 def test_a_traced_stage_reports_its_python_peak(tmp_path):
