@@ -20,6 +20,7 @@ How a sentence is read:
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -29,7 +30,7 @@ from analysis import education as edu
 from analysis import sections as sec
 from analysis import sentences
 from analysis.taxonomy import CODING_ANY, Match, Taxonomy, load_taxonomy
-from analysis.text import html_to_text, looks_like_html, normalise_lines
+from analysis.text import normalise_line, html_to_text, looks_like_html, normalise_lines
 
 EXTRACTOR_VERSION = "2"
 EDUCATION_LEVELS = edu.LEVELS
@@ -110,13 +111,12 @@ class _Read:
     default_level: str | None = None  # the level a clause has when nothing in it says otherwise
 
 
-def _read(sentence: sec.Sentence, matches: list[Match], classify: bool) -> _Read:
-    """Decide what a sentence does: asks (with a default level), describes duties, offers, or is boilerplate."""
-    s, section = sentence.text, sentence.section
+def _kind(s: str, section: str, matches: tuple[Match, ...], classify: bool) -> tuple[str, str | None]:
+    """What a sentence does: asks (with a default level), describes duties, offers, or is boilerplate."""
     if section == sec.ABOUT:
-        return _Read(sentence, s, matches, COMPANY)
+        return COMPANY, None
     if sec.is_benefit(s, section):
-        return _Read(sentence, s, matches, BENEFIT)
+        return BENEFIT, None
     default = section if section in (sec.REQUIRED, sec.PREFERRED) else None
     cue = sec.cue_level(s)
     relevant = bool(matches) or _mentions_experience_or_education(s)
@@ -124,17 +124,17 @@ def _read(sentence: sec.Sentence, matches: list[Match], classify: bool) -> _Read
         if classify and relevant and not STRONG_REQUIRED_RE.search(s):
             label = sentences.classify(s)
             if label.label in (BENEFIT, COMPANY) and label.probability >= VETO_AT:
-                return _Read(sentence, s, matches, label.label)
-        return _Read(sentence, s, matches, ASK, default)
+                return label.label, None
+        return ASK, default
     kind = DUTY if section == sec.DUTIES else OTHER
     if classify and relevant:
         label = sentences.classify(s)
         if label.label in ("requirement", "preferred") and label.probability >= FALLBACK_AT:
-            return _Read(sentence, s, matches, ASK, sec.REQUIRED if label.label == "requirement" else sec.PREFERRED)
+            return ASK, sec.REQUIRED if label.label == "requirement" else sec.PREFERRED
         # Under a duties heading a sentence is a duty unless the classifier is sure it is not.
         if label.label in (BENEFIT, COMPANY) and label.probability >= (VETO_AT if kind == DUTY else FALLBACK_AT):
-            return _Read(sentence, s, matches, label.label)
-    return _Read(sentence, s, matches, kind)
+            return label.label, None
+    return kind, None
 
 
 # --- the entry point ------------------------------------------------------------------------------
@@ -151,17 +151,49 @@ def extract(text: str, taxonomy: Taxonomy | None = None, *, classify: bool = Tru
         if line.startswith("## "):
             # A heading can carry the only statement of the work mode ("Remote - US").
             state.modes += conditions.work_modes(line)
-    for read in _reads(text, tax, classify):
-        _conditions(tax, read, state)
-        if read.kind in (COMPANY, BENEFIT):
-            continue
-        state.alternatives.see(read)
-        if read.kind == ASK:
-            _credentials(tax, read, state, result)
-        for start, end in sec.clauses(read.text):
-            _clause(tax, read, start, end, state, result)
+    for sentence in sec.sentences(text):
+        facts = _facts(tax, sentence.text, sentence.section, classify)
+        read = _Read(sentence, sentence.text, facts.matches, facts.kind, facts.default_level)
+        _apply(tax, read, facts, state, result)
     _finish(state, result, text)
     return result
+
+
+def _apply(tax: Taxonomy, read: _Read, facts: "_Facts", state: "_State", result: Extraction) -> None:
+    """Add what one sentence says to the posting's state, in the light of the sentences before it."""
+    state.modes += facts.modes
+    state.shifts += facts.shifts
+    for sid in facts.settings:
+        state.settings[sid] = state.settings.get(sid, 0) + 1
+    if read.kind in (COMPANY, BENEFIT):
+        return
+    state.alternatives.see(read, facts.opens_routes, facts.route_marked)
+    if facts.credentials is not None:
+        _credentials(tax, read, facts.credentials, state, result)
+    for clause in facts.clauses:
+        _apply_clause(tax, read, clause, facts.route_marked, state, result)
+
+
+# About 1 KB a sentence: the bound keeps a long run's memory near 50 MB.
+FACTS_CACHE_SIZE = 50_000
+
+
+def _facts(tax: Taxonomy, text: str, section: str, classify: bool) -> "_Facts":
+    """What a sentence says on its own, whatever the rest of the posting says (memoised on the taxonomy).
+
+    Postings repeat sentences (an employer's boilerplate, a board's template),
+    so each distinct sentence is read once; the bound keeps a long run's memory flat.
+    """
+    key = (text, section, classify)
+    memo = tax.memo
+    facts = memo.get(key)
+    if facts is None:
+        if len(memo) >= FACTS_CACHE_SIZE:
+            # Forget the older half (dicts keep insertion order): boilerplate seen again soon is read again once.
+            for old in list(itertools.islice(memo, FACTS_CACHE_SIZE // 2)):
+                del memo[old]
+        facts = memo[key] = _read_facts(tax, text, section, classify)
+    return facts
 
 
 @dataclass(frozen=True)
@@ -191,7 +223,8 @@ def _prepare(text: str) -> str:
 def _reads(text: str, tax: Taxonomy, classify: bool):
     """Each sentence of prepared text, read."""
     for sentence in sec.sentences(text):
-        yield _read(sentence, tax.find(sentence.text), classify)
+        facts = _facts(tax, sentence.text, sentence.section, classify)
+        yield _Read(sentence, sentence.text, facts.matches, facts.kind, facts.default_level)
 
 
 @dataclass
@@ -201,18 +234,17 @@ class _Alternatives:
     open_for: int = 0  # sentences left in the current block
     section: str | None = None
 
-    def see(self, read: _Read) -> None:
-        s = read.text
-        if "following" in s.lower() and ONE_OF_ROUTES_RE.search(s):
+    def see(self, read: _Read, opens_routes: bool, route_marked: bool) -> None:
+        if opens_routes:
             self.open_for, self.section = 6, read.sentence.section
-        elif self.open_for and (read.sentence.section != self.section and not _route_marked(s)):
+        elif self.open_for and (read.sentence.section != self.section and not route_marked):
             self.open_for = 0
         elif self.open_for:
             self.open_for -= 1
 
-    def inside(self, read: _Read) -> bool:
+    def inside(self, read: _Read, route_marked: bool) -> bool:
         heading = read.sentence.heading or ""  # "Applicants must meet one of the following:" often is one
-        return self.open_for > 0 or _route_marked(read.text) or ("following" in heading.lower() and bool(ONE_OF_ROUTES_RE.search(heading)))
+        return self.open_for > 0 or route_marked or _opens_routes(heading)
 
 
 ONE_OF_ROUTES_RE = re.compile(
@@ -223,6 +255,10 @@ ROUTE_MARK_RE = re.compile(r"(?:,\s*|\s)OR\s*[.:;]?$|^\W*OR\b|^\W*\([a-e]\)\s", 
 
 def _route_marked(sentence: str) -> bool:
     return ("OR" in sentence or "(" in sentence) and bool(ROUTE_MARK_RE.search(sentence))
+
+
+def _opens_routes(sentence: str) -> bool:
+    return "following" in sentence.lower() and bool(ONE_OF_ROUTES_RE.search(sentence))
 
 
 @dataclass
@@ -240,55 +276,105 @@ class _State:
     alternatives: _Alternatives = field(default_factory=_Alternatives)
 
 
-def _conditions(tax: Taxonomy, read: _Read, state: _State) -> None:
-    """Work mode, shift and settings from any sentence that is not company boilerplate."""
-    s = read.text
-    state.modes += conditions.work_modes(s)
-    if read.kind == COMPANY:
-        return
-    state.shifts += conditions.shifts(s)
-    if read.kind == BENEFIT:
-        return
-    for m in read.matches:
-        if tax.skills[m.skill_id].category == "setting":
-            state.settings[m.skill_id] = state.settings.get(m.skill_id, 0) + 1
+@dataclass(frozen=True)
+class _ClauseFacts:
+    """What one clause asks for on its own (how it combines with the posting is :func:`_apply_clause`'s part)."""
+
+    others: tuple[Match, ...]  # code sets, tools, skills to record at ``level``
+    level: str
+    languages: tuple[str, ...]
+    years: float | None
+    setting: str | None
+    tier: int  # experience: 0 stated as a requirement, 1 met in the job's description, 2 a preference
+    education: tuple | None  # (level index, level, experience may substitute, tier)
+    fields: tuple[str, ...]
 
 
-def _clause(tax: Taxonomy, read: _Read, start: int, end: int, state: _State, result: Extraction) -> None:
-    """Code sets, tools, skills, languages, experience and education of one clause."""
-    s = read.text
+@dataclass(frozen=True)
+class _Facts:
+    """What one sentence says whatever the rest of its posting says: memoised per distinct sentence."""
+
+    matches: tuple[Match, ...]
+    kind: str
+    default_level: str | None
+    modes: tuple[str, ...]
+    shifts: tuple[str, ...]
+    settings: tuple[str, ...]
+    opens_routes: bool  # "Applicants must meet one of the following:"
+    route_marked: bool  # "... OR" / "(b) ...": one route of several
+    credentials: "_CredentialFacts | None"
+    clauses: tuple[_ClauseFacts, ...]  # only clauses that say something
+
+
+def clear_caches(taxonomy: Taxonomy | None = None) -> None:
+    """Forget every memoised sentence reading, so the next posting is read as if never seen (for benchmarks)."""
+    (taxonomy or load_taxonomy()).clear_caches()
+    for fn in (sentences.classify, sec.line_parts, normalise_line, sec.cue_level, sec.is_benefit, sec.clauses, sec.segments, _experience,
+               conditions.work_modes, conditions.shifts, conditions.languages, edu.levels_in, edu.fields_in):
+        fn.cache_clear()
+
+
+def _read_facts(tax: Taxonomy, s: str, section: str, classify: bool) -> _Facts:
+    matches = tuple(tax.find(s))
+    kind, default = _kind(s, section, matches, classify)
+    # Work mode from any sentence; shifts from any but company boilerplate; settings from asks and duties.
+    modes = conditions.work_modes(s)
+    shifts = conditions.shifts(s) if kind != COMPANY else ()
+    settings = tuple(m.skill_id for m in matches if tax.skills[m.skill_id].category == "setting") \
+        if kind not in (COMPANY, BENEFIT) else ()
+    if kind in (COMPANY, BENEFIT):
+        return _Facts(matches, kind, default, modes, shifts, settings, False, False, None, ())
+    creds = _credential_facts(tax, s, matches, default) if kind == ASK else None
+    clauses = tuple(f for start, end in sec.clauses(s) if (f := _clause_facts(tax, s, matches, kind, default, start, end)))
+    return _Facts(matches, kind, default, modes, shifts, settings, _opens_routes(s), _route_marked(s), creds, clauses)
+
+
+def _clause_facts(tax: Taxonomy, s: str, all_matches: tuple[Match, ...], kind: str, default: str | None,
+                  start: int, end: int) -> _ClauseFacts | None:
+    """Code sets, tools, skills, languages, experience and education of one clause; None when it names none."""
     clause = s[start:end]
     if "not" in clause and NEED_NOT_APPLY_RE.search(clause):
         matches = []  # "Candidates with only E&M experience need not apply"
     else:
-        matches = [m for m in read.matches if start <= m.start < end and not _negated(s, m)]
-    level = _level(clause, s, read.default_level) if read.kind == ASK else None
+        matches = [m for m in all_matches if start <= m.start < end and not _negated(s, m)]
+    level = _level(clause, s, default) if kind == ASK else None
     if level:
-        _add_others(tax, matches, level, s, state.seen, result)
-        for name in conditions.languages(clause):
-            _add_language(name, level, s, state.seen, result)
+        others, languages = tuple(m for m in matches if tax.skills[m.skill_id].category != "credential"), conditions.languages(clause)
     else:
         # Code sets the job works in ("assign ICD-10-CM and CPT codes") are needed whether or not
         # the posting repeats them under its requirements.
-        _add_others(tax, [m for m in matches if tax.skills[m.skill_id].category == "code_set"], sec.REQUIRED, s, state.seen, result)
-    route = state.alternatives.inside(read)
+        others, languages = tuple(m for m in matches if tax.skills[m.skill_id].category == "code_set"), ()
     years = _experience(clause)
+    setting = None
     if years is not None:
         setting = next((m.skill_id for m in matches if tax.skills[m.skill_id].category == "setting"), None)
-        # Tier 0: stated as a requirement; 1: a figure met in the job's description; 2: a preference.
-        tier = 0 if level == sec.REQUIRED else (2 if level == sec.PREFERRED else 1)
-        state.experience.append((years, tier, setting, s, route))
+    tier = 0 if level == sec.REQUIRED else (2 if level == sec.PREFERRED else 1)
+    education, fields = None, ()
     levels = edu.levels_in(clause)
     if levels:
-        replaceable = route or edu.experience_substitutes(clause)
-        edu_level = None
-        if read.kind == ASK:
-            edu_level = _level(edu.without_asides(clause), edu.without_asides(s), read.default_level)
+        edu_level = _level(edu.without_asides(clause), edu.without_asides(s), default) if kind == ASK else None
         # Tier 0: stated as a requirement; 1: met outside one ("... our HIT associate degree program").
-        state.education.append((levels[0], edu_level or sec.REQUIRED, s, replaceable, 0 if edu_level else 1))
-        state.fields += edu.fields_in(clause)
+        education = (levels[0], edu_level or sec.REQUIRED, edu.experience_substitutes(clause), 0 if edu_level else 1)
+        fields = edu.fields_in(clause)
     elif edu.fields_in(clause) and re.search(r"\bgraduat|\bdegree|\bqualification|\beducation|\bbackground\b", clause, re.I):
-        state.fields += edu.fields_in(clause)
+        fields = edu.fields_in(clause)
+    if not (others or languages or years is not None or education or fields):
+        return None
+    return _ClauseFacts(others, level or sec.REQUIRED, languages, years, setting, tier, education, tuple(fields))
+
+
+def _apply_clause(tax: Taxonomy, read: _Read, f: _ClauseFacts, route_marked: bool, state: _State, result: Extraction) -> None:
+    s = read.text
+    _add_others(tax, f.others, f.level, s, state.seen, result)
+    for name in f.languages:
+        _add_language(name, f.level, s, state.seen, result)
+    route = (f.years is not None or f.education is not None) and state.alternatives.inside(read, route_marked)
+    if f.years is not None:
+        state.experience.append((f.years, f.tier, f.setting, s, route))
+    if f.education:
+        idx, level, substitutes, tier = f.education
+        state.education.append((idx, level, s, route or substitutes, tier))
+    state.fields += f.fields
 
 
 def _finish(state: _State, result: Extraction, text: str) -> None:
@@ -381,22 +467,29 @@ class _CredentialState:
     stated: set = field(default_factory=set)  # (ids, level, within) already recorded
 
 
-def _credentials(tax: Taxonomy, read: _Read, state: _State, result: Extraction) -> None:
-    """Credential requirements of one sentence: levels per clause, alternatives, grace periods, "also accepted"."""
-    st, s, sentence = state.creds, read.text, read.sentence
-    if sentence.line != st.last_line:
-        st.last, st.last_line = None, sentence.line
-    creds, layout = _credential_matches(tax, read.matches, s)
-    if KEY_SKILLS_RE.match(s):
-        # A tag line ("Key Skills: CPC, CPC-A, ICD-10") restates; only credentials not stated before count.
-        stated = {r.id for r in result.certifications}
-        creds = [m for m in creds if m.skill_id not in stated]
+@dataclass(frozen=True)
+class _CredentialFacts:
+    """A sentence's credentials read on their own: each alternative run with its level and whether it is an aside."""
+
+    creds: tuple[Match, ...]
+    steps: tuple[tuple[tuple[Match, ...], str | None, bool], ...]  # (run, level, "also accepted" aside)
+    graces: tuple[tuple[int, int | None], ...]  # (position, months) of each "within N months"
+    one_of: bool  # "one of the following": same-level runs form one group
+    key_skills: bool  # a tag line ("Key Skills: CPC, CPC-A, ICD-10") that only restates
+    layout: str
+
+
+def _credential_facts(tax: Taxonomy, s: str, matches: tuple[Match, ...], default: str | None,
+                      creds: list[Match] | None = None, layout: str | None = None) -> _CredentialFacts | None:
+    """Levels per clause, alternatives, grace periods and "also accepted" asides of a sentence's credentials."""
+    if creds is None:
+        creds, layout = _credential_matches(tax, matches, s)
     if not creds:
-        return
-    graces = [(m.start(), sec.grace_months(m.group(0))) for m in sec.GRACE_RE.finditer(s)]
-    planned: list[tuple[list[Match], str]] = []  # (run, level) in sentence order
+        return None
+    graces = tuple((m.start(), sec.grace_months(m.group(0))) for m in sec.GRACE_RE.finditer(s))
     segs = [(a, b, [m for m in creds if a <= m.start < b]) for a, b in sec.segments(layout)]
     cued = [bool(sec.cue_level(s[a:b])) for a, b, ms in segs if ms]
+    steps = []
     for a, b, seg_creds in segs:
         if not seg_creds:
             continue
@@ -405,24 +498,42 @@ def _credentials(tax: Taxonomy, read: _Read, state: _State, result: Extraction) 
         for i, run in enumerate(runs):
             before = runs[i - 1][-1].end if i else a
             after = runs[i + 1][0].start if i + 1 < len(runs) else b
-            own = s[run[0].start:after]
-            if sec.ACCEPT_CUE.search(own) and (st.last or planned):
-                if planned:  # the requirement this aside qualifies is in this very sentence
-                    _flush(planned, graces, s, st, result)
-                    planned = []
-                _accept_into_last([m.skill_id for m in run], s, st, result)
-                continue
+            aside = bool(sec.ACCEPT_CUE.search(s[run[0].start:after]))
             # The run's own words, then its clause's, then the sentence's (when no other clause has a cue of
             # its own), then the section's default.
             level = sec.cue_level(s[before:after]) or sec.cue_level(seg)
             if not level and not sum(cued) and sec.cue_level(s):
                 level = sec.cue_level(s)
-            level = level or read.default_level
-            if level:
-                planned.append((run, level))
-    if ONE_OF_RE.search(s) and len(planned) > 1 and len({lvl for _, lvl in planned}) == 1:
-        planned = [([m for run, _ in planned for m in run], planned[0][1])]
-    _flush(planned, graces, s, st, result)
+            steps.append((tuple(run), level or default, aside))
+    return _CredentialFacts(tuple(creds), tuple(steps), graces, bool(ONE_OF_RE.search(s)), bool(KEY_SKILLS_RE.match(s)), layout)
+
+
+def _credentials(tax: Taxonomy, read: _Read, facts: _CredentialFacts, state: _State, result: Extraction) -> None:
+    """Record a sentence's credential requirements; asides ("CPC-A also accepted") widen the one stated last."""
+    st, s, sentence = state.creds, read.text, read.sentence
+    if sentence.line != st.last_line:
+        st.last, st.last_line = None, sentence.line
+    if facts.key_skills:
+        # A tag line restates; only credentials not stated before count.
+        stated = {r.id for r in result.certifications}
+        creds = [m for m in facts.creds if m.skill_id not in stated]
+        if len(creds) < len(facts.creds):
+            facts = _credential_facts(tax, s, read.matches, read.default_level, creds, facts.layout)
+            if facts is None:
+                return
+    planned: list[tuple[tuple[Match, ...], str]] = []  # (run, level) in sentence order
+    for run, level, aside in facts.steps:
+        if aside and (st.last or planned):
+            if planned:  # the requirement this aside qualifies is in this very sentence
+                _flush(planned, facts.graces, s, st, result)
+                planned = []
+            _accept_into_last([m.skill_id for m in run], s, st, result)
+            continue
+        if level:
+            planned.append((run, level))
+    if facts.one_of and len(planned) > 1 and len({lvl for _, lvl in planned}) == 1:
+        planned = [(tuple(m for run, _ in planned for m in run), planned[0][1])]
+    _flush(planned, facts.graces, s, st, result)
 
 
 def _credential_matches(tax: Taxonomy, matches: list[Match], s: str) -> tuple[list[Match], str]:

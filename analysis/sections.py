@@ -87,17 +87,22 @@ def sentences(text: str) -> Iterator[Sentence]:
             heading = line[3:]
             section = heading_kind(heading)
             continue
-        is_bullet = line.startswith("- ")
-        body = line[2:] if is_bullet else line
-        # A bold lead-in inside a line ("Preferred: CCS") acts as a heading for that line only.
-        lead = LEAD_RE.match(body) if ":" in body else None
-        line_section = section
-        if lead:
-            kind = heading_kind(lead.group(1))
-            if kind != OTHER:
-                line_section = kind
-        for s in split_sentences(body):
+        is_bullet, lead_kind, parts = line_parts(line)
+        line_section = lead_kind or section
+        for s in parts:
             yield Sentence(s, line_section, heading, is_bullet, line_no)
+
+
+# Postings repeat whole lines: each distinct line is split once.
+@lru_cache(maxsize=65536)
+def line_parts(line: str) -> tuple[bool, str | None, tuple[str, ...]]:
+    """A body line's bullet mark, the section its own lead-in opens (if any), and its sentences."""
+    is_bullet = line.startswith("- ")
+    body = line[2:] if is_bullet else line
+    # A bold lead-in inside a line ("Preferred: CCS") acts as a heading for that line only.
+    lead = LEAD_RE.match(body) if ":" in body else None
+    kind = heading_kind(lead.group(1)) if lead else OTHER
+    return is_bullet, (kind if kind != OTHER else None), tuple(split_sentences(body))
 
 
 # "CCS required; an active CIC will be accepted in lieu", "CPC-A candidates can also apply":

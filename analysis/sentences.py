@@ -22,8 +22,8 @@ calling scikit-learn per sentence costs far more than the extractor's budget;
 
 from __future__ import annotations
 
+import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -99,32 +99,46 @@ def fit(examples: list[tuple[str, str]]):
 
 
 class CompiledModel:
-    """A fitted TF-IDF + logistic-regression pipeline reduced to a vocabulary and two arrays, for fast single-sentence use."""
+    """A fitted TF-IDF + logistic-regression pipeline reduced to plain look-ups, for fast single-sentence use.
+
+    Each vocabulary term maps to its idf and its column of label weights, so a
+    sentence costs a tokenisation and a few dozen multiply-adds in Python:
+    numpy's per-call overhead on arrays this small cost more than the sums.
+    """
 
     def __init__(self, pipeline):
-        import numpy as np
-
         vectorizer, clf = pipeline.steps[0][1], pipeline.steps[-1][1]
+        # The copy re-implements the vectoriser's analysis; refuse a pipeline configured otherwise.
+        if (vectorizer.ngram_range != (1, 2) or not vectorizer.lowercase or vectorizer.analyzer != "word"
+                or vectorizer.stop_words is not None or vectorizer.preprocessor is not None or vectorizer.tokenizer is not None
+                or vectorizer.strip_accents is not None or not vectorizer.sublinear_tf or vectorizer.norm != "l2"):
+            raise ValueError("CompiledModel supports word 1-2-grams, lowercased, sublinear tf, l2 norm only")
         self.labels = tuple(str(c) for c in clf.classes_)
-        self.analyzer = vectorizer.build_analyzer()
-        self.vocabulary = dict(vectorizer.vocabulary_)
-        self.idf = np.asarray(vectorizer.idf_, dtype=float)
-        self.coef = np.asarray(clf.coef_, dtype=float)  # labels x terms
-        self.intercept = np.asarray(clf.intercept_, dtype=float)
+        self.token_re = re.compile(vectorizer.token_pattern)
+        coef = clf.coef_.T.tolist()  # terms x labels
+        idf = vectorizer.idf_.tolist()
+        self.terms = {term: (idf[j], tuple(coef[j])) for term, j in vectorizer.vocabulary_.items()}
+        self.intercept = tuple(float(b) for b in clf.intercept_)
 
     def probabilities(self, text: str) -> dict[str, float]:
-        """Label -> probability for already-featurised text (same numbers as the pipeline's predict_proba)."""
-        import numpy as np
-
-        counts = Counter(j for t in self.analyzer(text) if (j := self.vocabulary.get(t)) is not None)
-        scores = self.intercept.copy()
+        """Label -> probability for already-featurised text (the pipeline's predict_proba, to rounding)."""
+        tokens = self.token_re.findall(text.lower())
+        counts: dict[str, int] = {}
+        for gram in (*tokens, *(a + " " + b for a, b in zip(tokens, tokens[1:]))):
+            if gram in self.terms:
+                counts[gram] = counts.get(gram, 0) + 1
+        scores = list(self.intercept)
         if counts:
-            idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=float, count=len(counts)))  # sublinear tf
-            w = tf * self.idf[idx]
-            scores += self.coef[:, idx] @ (w / np.sqrt(w @ w))
-        exps = np.exp(scores - scores.max())
-        return dict(zip(self.labels, (exps / exps.sum()).tolist()))
+            weighted = [((1.0 + math.log(n)) * self.terms[g][0], self.terms[g][1]) for g, n in counts.items()]  # sublinear tf x idf
+            norm = math.sqrt(sum(w * w for w, _ in weighted))
+            for w, column in weighted:
+                w /= norm
+                for k, c in enumerate(column):
+                    scores[k] += c * w
+        top = max(scores)
+        exps = [math.exp(x - top) for x in scores]
+        total = sum(exps)
+        return {label: e / total for label, e in zip(self.labels, exps)}
 
 
 @cache

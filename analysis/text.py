@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
@@ -104,22 +105,24 @@ def html_to_text(markup: str | None) -> str:
 
 def normalise_lines(text: str) -> str:
     """Tidy plain text: bullets as ``- ``, bold-looking headings as ``## ``, blank lines dropped."""
-    out = []
-    for raw in text.replace("\r", "\n").split("\n"):
-        line = clean_inline(raw)
-        if not line:
-            continue
-        if line.startswith("## ") or line.startswith("- "):
-            out.append(line)
-            continue
-        bullet = BULLET_RE.match(line)
-        if bullet and bullet.end() < len(line):
-            out.append("- " + line[bullet.end():].strip())
-        elif is_heading_line(line):
-            out.append("## " + line.rstrip(":").strip())
-        else:
-            out.append(line)
-    return "\n".join(out)
+    return "\n".join(line for raw in text.replace("\r", "\n").split("\n") if (line := normalise_line(raw)))
+
+
+# Postings repeat whole lines (boilerplate, a board's template): each distinct line is tidied once.
+@lru_cache(maxsize=65536)
+def normalise_line(raw: str) -> str | None:
+    """One line tidied as :func:`normalise_lines` tidies it; None when it is blank."""
+    line = clean_inline(raw)
+    if not line:
+        return None
+    if line.startswith("## ") or line.startswith("- "):
+        return line
+    bullet = BULLET_RE.match(line)
+    if bullet and bullet.end() < len(line):
+        return "- " + line[bullet.end():].strip()
+    if is_heading_line(line):
+        return "## " + line.rstrip(":").strip()
+    return line
 
 
 # Words that make up section headings ("What you need", "Desired candidate profile", "Roles &

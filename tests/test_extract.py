@@ -228,3 +228,31 @@ def test_reimbursement_as_a_perk_and_as_a_payment_method():
     ex = extract(text)
     assert [r.id for r in ex.code_sets] == ["DRG"] and ex.certifications == []
     assert [(r.id, r.level) for r in ex.skills] == [("reimbursement", "required")]
+
+
+def test_memoised_sentence_readings_change_no_result(monkeypatch):
+    """Each distinct sentence is read once and remembered; what is remembered must never change an answer."""
+    from analysis import extract as ex
+    from analysis.evaluate import labelled_postings
+    from analysis.taxonomy import load_taxonomy
+
+    texts = [p.data["description_html"] for p in labelled_postings()][:60]
+    ex.clear_caches()
+    fresh = []
+    for text in texts:
+        ex.clear_caches()  # every sentence new to the extractor
+        fresh.append(ex.extract(text).to_dict())
+    # A small bound, so the memo is cut while the same texts are read twice over: still the same answers.
+    monkeypatch.setattr(ex, "FACTS_CACHE_SIZE", 50)
+    ex.clear_caches()
+    for _ in range(2):
+        assert [ex.extract(text).to_dict() for text in texts] == fresh
+        assert len(load_taxonomy().memo) <= 50
+
+
+def test_a_key_skills_line_after_the_requirements_only_adds_what_is_new():
+    # The memoised reading of the tag line is the same in both postings; what it adds depends on the posting.
+    first = creds("## Requirements\n- CPC required\nKey Skills: CPC, CCS, ICD-10")
+    second = creds("## Requirements\n- Coding experience required\nKey Skills: CPC, CCS, ICD-10")
+    assert first == [("CPC", "required", None, None), ("CCS", "required", None, None)]
+    assert second == [("CPC", "required", 1, None), ("CCS", "required", 1, None)]

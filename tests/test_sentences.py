@@ -54,7 +54,8 @@ def test_features_replace_taxonomy_terms_and_numbers():
 
 
 def test_compiled_model_agrees_with_scikit_learn():
-    sentences = ["CPC required", "We pay for your CRC exam", "Our 300 coders", "Epic a plus", "Walk-in on Monday", "Code ED charts"]
+    sentences = ["CPC required", "We pay for your CRC exam", "Our 300 coders", "Epic a plus", "Walk-in on Monday", "Code ED charts",
+                 "", "!!!", "CPC CPC CPC required required", *[s for s, _ in training_sentences()[::7]]]
     pipeline = fit(training_sentences())
     expected = pipeline.predict_proba([features(s) for s in sentences])
     for s, row in zip(sentences, expected):

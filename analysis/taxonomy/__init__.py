@@ -53,6 +53,15 @@ class Taxonomy:
     _pattern: re.Pattern = field(repr=False, default=None)
     _alias_to_id: dict[str, str] = field(repr=False, default_factory=dict)
     _found: dict[str, tuple[Match, ...]] = field(repr=False, default_factory=dict)
+    _id_by_spelling: dict[str, str | None] = field(repr=False, default_factory=dict)
+    # Readings of whole sentences that depend only on the sentence and this taxonomy (analysis.extract keeps
+    # its per-sentence facts here, so a changed taxonomy never sees another's).
+    memo: dict = field(repr=False, default_factory=dict, compare=False)
+
+    def clear_caches(self) -> None:
+        """Forget every per-sentence match and memo (to measure the extractor on text it has never seen)."""
+        self._found.clear()
+        self.memo.clear()
 
     def by_category(self, category: str) -> list[Skill]:
         return [s for s in self.skills.values() if s.category == category]
@@ -82,8 +91,15 @@ class Taxonomy:
 
     def skill_for_text(self, text: str) -> str | None:
         """The skill id a matched alias text stands for (spacing and hyphens normalised)."""
-        key = _norm_key(text)
-        return self._alias_to_id.get(key) or self._alias_to_id.get("ci:" + key.casefold())
+        # Matched spellings are few ("CPC", "ICD-10-CM", "Epic"); each is normalised once.
+        try:
+            return self._id_by_spelling[text]
+        except KeyError:
+            key = _norm_key(text)
+            sid = self._alias_to_id.get(key) or self._alias_to_id.get("ci:" + key.casefold())
+            if len(self._id_by_spelling) < FIND_CACHE_SIZE:
+                self._id_by_spelling[text] = sid
+            return sid
 
 
 def _norm_key(alias: str) -> str:
