@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from analysis.text import substring_gate
+
 WORK_MODE_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("hybrid", re.compile(r"\bhybrid\b", re.I)),
     ("remote", re.compile(r"\b(?:fully |100% |100 % )?remote\b|\bwork from home\b|\bwork[\s-]from[\s-]home\b|\bWFH\b|\btelecommut\w*|\btelework\b|\bhome[\s-]based\b|\bwork remotely\b", re.I)),
@@ -52,13 +54,14 @@ LANGUAGE_CONTEXT_RE = re.compile(
 MODE_WORDS = ("hybrid", "remote", "home", "wfh", "telecommut", "telework", "site", "office", "wfo", "person", "premise")
 SHIFT_WORDS = ("shift", "night", "graveyard", "time zone", "timezone", "hours", "process")
 LANGUAGE_WORDS = tuple(name.lower() for name in LANGUAGES)
+MODE_GATE, SHIFT_GATE, LANGUAGE_GATE = (substring_gate(w) for w in (MODE_WORDS, SHIFT_WORDS, LANGUAGE_WORDS))
 
 
 @lru_cache(maxsize=8192)
 def work_modes(sentence: str) -> tuple[str, ...]:
     """The work modes a sentence names; "no hybrid / WFH" and "not remote" mean onsite."""
     low = sentence.lower()
-    if not any(w in low for w in MODE_WORDS):
+    if not MODE_GATE.search(low):
         return ()
     if NOT_REMOTE_RE.search(sentence):
         return ("onsite",)
@@ -74,7 +77,7 @@ def work_mode(modes: list[str]) -> str | None:
 def shifts(sentence: str) -> tuple[str, ...]:
     """The shifts a sentence names (night, us, rotational, evening, day)."""
     low = sentence.lower()
-    if not any(w in low for w in SHIFT_WORDS) or NO_SHIFT_RE.search(sentence):
+    if not SHIFT_GATE.search(low) or NO_SHIFT_RE.search(sentence):
         return ()
     return tuple(name for name, rx in SHIFT_PATTERNS if rx.search(sentence))
 
@@ -88,6 +91,6 @@ def shift(found: list[str]) -> str | None:
 def languages(sentence: str) -> tuple[str, ...]:
     """Languages a sentence asks for, lower-case ("english", "spanish"), when it talks about language use."""
     low = sentence.lower()
-    if not any(w in low for w in LANGUAGE_WORDS) or not LANGUAGE_CONTEXT_RE.search(sentence):
+    if not LANGUAGE_GATE.search(low) or not LANGUAGE_CONTEXT_RE.search(sentence):
         return ()
     return tuple(dict.fromkeys(m.group(1).lower().replace(" ", "-") for m in LANGUAGE_RE.finditer(sentence)))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from analysis.text import substring_gate
+
 LEVELS = ("high_school", "certificate", "associate", "bachelor", "master")
 
 LEVEL_PATTERNS: dict[str, re.Pattern] = {
@@ -72,6 +74,7 @@ FIELD_GATE = ("him", "hit", "health info", "informatics", "medical record", "cod
               "dental", "dentist", "bpt", "mpt", "physio", "physical therapy", "bams", "bhms", "bums", "bsms", "ayurved", "homeopath",
               "unani", "mbbs", "medical graduate", "fmg", "paramedical", "allied", "mlt", "bot", "optometry", "radiograph", "mba",
               "mha", "administration", "any", "all graduates")
+LEVEL_GATE_RE, FIELD_GATE_RE = substring_gate(LEVEL_GATE), substring_gate(FIELD_GATE)
 
 
 @lru_cache(maxsize=8192)
@@ -82,7 +85,7 @@ def levels_in(clause: str) -> tuple[int, ...]:
     a level of its own: "10+2 with a coding certificate" asks for the certificate.
     """
     low = clause.lower()
-    if not any(w in low for w in LEVEL_GATE):
+    if not LEVEL_GATE_RE.search(low):
         return ()
     hits = [i for i, name in enumerate(LEVELS) if LEVEL_PATTERNS[name].search(clause)]
     if 0 in hits and 1 in hits:
@@ -114,7 +117,7 @@ def without_asides(clause: str) -> str:
 def fields_in(clause: str) -> tuple[str, ...]:
     """Fields of study a clause names ("life_sciences", "pharmacy", "him"...), in :data:`FIELD_PATTERNS` order."""
     low = clause.lower()
-    if not any(w in low for w in FIELD_GATE):
+    if not FIELD_GATE_RE.search(low):
         return ()
     return tuple(name for name, rx in FIELD_PATTERNS.items() if rx.search(clause))
 

@@ -30,7 +30,7 @@ from analysis import education as edu
 from analysis import sections as sec
 from analysis import sentences
 from analysis.taxonomy import CODING_ANY, Match, Taxonomy, load_taxonomy
-from analysis.text import normalise_line, html_to_text, looks_like_html, normalise_lines
+from analysis.text import html_to_text, looks_like_html, normalise_line, normalise_lines, substring_gate
 
 EXTRACTOR_VERSION = "2"
 EDUCATION_LEVELS = edu.LEVELS
@@ -567,14 +567,15 @@ def _credential_matches(tax: Taxonomy, matches: list[Match], s: str) -> tuple[li
 
 NEGATION_AFTER_WORDS = ("not", "inelig", "cannot", "can't", "won't", "eligible")
 NEGATION_BEFORE_WORDS = ("addition", "lieu", "instead", "place", "non", "no", "except", "other")
+NEGATION_AFTER_GATE, NEGATION_BEFORE_GATE = substring_gate(NEGATION_AFTER_WORDS), substring_gate(NEGATION_BEFORE_WORDS)
 
 
 def _negated(s: str, m: Match) -> bool:
     """True when the words around a match rule it out ("CPC-A not eligible", "in addition to CRC")."""
     after, before = s[m.end:m.end + 40], s[max(0, m.start - 20):m.start]
     low_after, low_before = after.lower(), before.lower()
-    return bool(any(w in low_after for w in NEGATION_AFTER_WORDS) and NOT_ACCEPTED_AFTER_RE.match(after)
-                or any(w in low_before for w in NEGATION_BEFORE_WORDS) and NOT_ACCEPTED_BEFORE_RE.search(before))
+    return bool(NEGATION_AFTER_GATE.search(low_after) and NOT_ACCEPTED_AFTER_RE.match(after)
+                or NEGATION_BEFORE_GATE.search(low_before) and NOT_ACCEPTED_BEFORE_RE.search(before))
 
 
 _GENERIC = {"AAPC_ANY", "AHIMA_ANY", CODING_ANY}
@@ -710,11 +711,12 @@ EXPERIENCE_CONTEXT_RE = re.compile(
     re.I,
 )
 HINT_WORDS = ("year", "yr", "month", "fresher", "experience", "graduat", "degree", "diploma")
+HINT_GATE = substring_gate(HINT_WORDS)
 
 
 def _mentions_experience_or_education(sentence: str) -> bool:
     low = sentence.lower()
-    return any(w in low for w in HINT_WORDS)
+    return bool(HINT_GATE.search(low))
 # Freshers as applicants ("freshers can apply"), not as the people the job trains.
 FRESHER_ELIGIBLE_RE = re.compile(
     r"\bfreshers?\s*(?:&|and|/|or|,)?\s*(?:experienced|exp)|\bfreshers?\b[^.;]{0,40}\b(?:can|may|are|also)?\s*(?:apply|welcome|eligible|consider)|"
@@ -734,13 +736,14 @@ def _open_to_freshers(text: str) -> bool:
 # "up to 5 years", "within 6 months", "after 6 months": a ceiling, a grace period or a date, not a minimum.
 NOT_A_MINIMUM_BEFORE_RE = re.compile(r"up\s+to\s*$|within\s+(?:the\s+first\s+)?$|after\s+$|every\s+$|first\s+$", re.I)
 EXPERIENCE_GATE = ("year", "yr", "month", "mos", "fresher", "entry", "experience")
+EXPERIENCE_GATE_RE = substring_gate(EXPERIENCE_GATE)
 
 
 @lru_cache(maxsize=8192)
 def _experience(clause: str) -> float | None:
     """Years of experience a clause asks for: its first figure ("1-3 years" -> 1, "6 months" -> 0.5; freshers -> 0)."""
     low = clause.lower()
-    if not any(w in low for w in EXPERIENCE_GATE):
+    if not EXPERIENCE_GATE_RE.search(low):
         return None
     if FRESHER_ELIGIBLE_RE.search(clause):
         return 0.0

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from analysis.text import split_sentences
+from analysis.text import split_sentences, substring_gate
 
 # Section kinds, in the order the level logic cares about them.
 REQUIRED, PREFERRED, DUTIES, BENEFITS, ABOUT, OTHER = (
@@ -47,6 +47,7 @@ BENEFIT_CUE = re.compile(
 # Every BENEFIT_CUE alternative contains one of these; most sentences contain none.
 BENEFIT_GATE = ("reimburs", "we ", "paid", "sponsor", "tuition", "membership", "ceu", "continuing", "stipend", "allowance",
                 "voucher", "bonus", "support", "help you", "free", "training", "opportunit")
+BENEFIT_GATE_RE = substring_gate(BENEFIT_GATE)
 GRACE_RE = re.compile(
     r"\bwithin\s+(?:the\s+first\s+)?(\d{1,2}|one|two|three|four|six|nine|twelve|eighteen|twenty[\s-]four)\s*(?:\(\d+\)\s*)?(months?|years?|yrs?|days?)\b",
     re.I,
@@ -175,7 +176,7 @@ def is_benefit(text: str, section: str) -> bool:
     if section == BENEFITS:
         return True
     low = text.lower()
-    if not any(w in low for w in BENEFIT_GATE):
+    if not BENEFIT_GATE_RE.search(low):
         return False
     # "Knowledge of CPT preferred (training provided)" asks first and offers second.
     return bool(BENEFIT_CUE.search(text)) and not re.search(r"\b(?:must|required|preferred|mandatory)\b", text, re.I)

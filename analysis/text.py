@@ -177,3 +177,26 @@ def split_sentences(line: str) -> list[str]:
         else:
             merged.append(part)
     return [p.strip() for p in merged if p.strip()]
+
+
+def substring_gate(words) -> re.Pattern:
+    """A pattern whose ``search`` says whether any of ``words`` occurs in a (lowercased) text.
+
+    The rules use such gates to skip their regexes on the many sentences that
+    cannot match. Compiled as a character trie, one ``search`` is 2-3x faster
+    than ``any(w in text for w in words)`` and answers the same.
+    """
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        if "" in node:
+            return ""  # a word ends here: whatever follows, it occurred
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items())]
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return re.compile(emit(trie))

@@ -53,3 +53,20 @@ def test_clean_inline_ascii_and_unicode_paths():
     assert clean_inline("  CPC &amp; CCS\t required ") == "CPC & CCS required"
     assert clean_inline("ﬁve\u200b\u00a0years\u2003of CPC") == "five years of CPC"
     assert clean_inline(" \u200b ") is None
+
+
+def test_substring_gate_answers_as_any_substring_test():
+    from hypothesis import given, settings, strategies as st
+
+    from analysis.text import substring_gate
+
+    words = ("him", "hit", "health info", "10+2", "b.sc", "sc", "can't", "we ", "(a)")
+    gate = substring_gate(words)
+    assert gate.search("bsc nursing") and gate.search("a 10+2 pass") and not gate.search("")
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet="himtscab.0+2 ()'n", max_size=30))
+    def same(text):
+        assert bool(gate.search(text)) == any(w in text for w in words)
+
+    same()
