@@ -116,9 +116,17 @@ ACCEPT_CUE = re.compile(
 SEGMENT_SPLIT_RE = re.compile(r";|\(|\)|\bbut\b|\bwhile\b|\bhowever\b|\bwhereas\b|\s[–—]\s|(?<!\d)\s-\s(?!\d)|\.\s", re.I)
 
 
+# Every clause and segment cut matches these looser patterns (on lowercased text, no word boundaries);
+# most sentences match neither and are one clause.
+CLAUSE_GATE = re.compile(r";|but|while|however|whereas|[–—]|\s-\s|\.\s")
+SEGMENT_GATE = re.compile(r"[;()]|but|while|however|whereas|[–—]|\s-\s|\.\s")
+
+
 @lru_cache(maxsize=8192)
 def segments(sentence: str) -> tuple[tuple[int, int], ...]:
     """Character spans of a sentence cut at clauses and parentheses (where "also accepted" asides sit)."""
+    if not SEGMENT_GATE.search(sentence.lower()):
+        return ((0, len(sentence)),) if sentence else ()
     spans, start = [], 0
     for m in SEGMENT_SPLIT_RE.finditer(sentence):
         spans.append((start, m.start()))
@@ -133,6 +141,8 @@ CLAUSE_SPLIT_RE = re.compile(r";|\bbut\b|\bwhile\b|\bhowever\b|\bwhereas\b|\s[�
 @lru_cache(maxsize=8192)
 def clauses(sentence: str) -> tuple[tuple[int, int], ...]:
     """Character spans of the clauses of a sentence: cue words bind within a clause."""
+    if not CLAUSE_GATE.search(sentence.lower()):
+        return ((0, len(sentence)),)
     spans, start = [], 0
     for m in CLAUSE_SPLIT_RE.finditer(sentence):
         spans.append((start, m.start()))

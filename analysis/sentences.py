@@ -115,9 +115,10 @@ class CompiledModel:
             raise ValueError("CompiledModel supports word 1-2-grams, lowercased, sublinear tf, l2 norm only")
         self.labels = tuple(str(c) for c in clf.classes_)
         self.token_re = re.compile(vectorizer.token_pattern)
-        coef = clf.coef_.T.tolist()  # terms x labels
+        # Per term: its idf, and its label weights already multiplied by the idf (what a term seen once adds).
+        weighted = (clf.coef_ * vectorizer.idf_).T.tolist()  # terms x labels
         idf = vectorizer.idf_.tolist()
-        self.terms = {term: (idf[j], tuple(coef[j])) for term, j in vectorizer.vocabulary_.items()}
+        self.terms = {term: (idf[j], tuple(weighted[j])) for term, j in vectorizer.vocabulary_.items()}
         self.intercept = tuple(float(b) for b in clf.intercept_)
 
     def probabilities(self, text: str) -> dict[str, float]:
@@ -129,12 +130,16 @@ class CompiledModel:
                 counts[gram] = counts.get(gram, 0) + 1
         scores = list(self.intercept)
         if counts:
-            weighted = [((1.0 + math.log(n)) * self.terms[g][0], self.terms[g][1]) for g, n in counts.items()]  # sublinear tf x idf
-            norm = math.sqrt(sum(w * w for w, _ in weighted))
-            for w, column in weighted:
-                w /= norm
-                for k, c in enumerate(column):
-                    scores[k] += c * w
+            vectors, squares = [], 0.0
+            for gram, n in counts.items():
+                idf, vector = self.terms[gram]
+                if n > 1:  # sublinear tf: 1 + log(n); most terms occur once, tf 1
+                    tf = 1.0 + math.log(n)
+                    vector, idf = tuple(tf * x for x in vector), tf * idf
+                vectors.append(vector)
+                squares += idf * idf
+            norm = math.sqrt(squares)  # the tf-idf vector's l2 norm
+            scores = [b + total / norm for b, total in zip(scores, map(sum, zip(*vectors)))]
         top = max(scores)
         exps = [math.exp(x - top) for x in scores]
         total = sum(exps)

@@ -70,3 +70,25 @@ def test_substring_gate_answers_as_any_substring_test():
         assert bool(gate.search(text)) == any(w in text for w in words)
 
     same()
+
+
+def test_clause_and_segment_gates_never_skip_a_cut():
+    """The gates only skip the split where it would find nothing: same spans as splitting every sentence."""
+    from hypothesis import given, settings, strategies as st
+
+    from analysis import sections as sec
+
+    def spans(rx, text):
+        out, start = [], 0
+        for m in rx.finditer(text):
+            out.append((start, m.start()))
+            start = m.end()
+        return out + [(start, len(text))]
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet="ab ;()-–—.\t\u00a0BUTwhilehoweverwhereas", max_size=40))
+    def same(text):
+        assert sec.clauses(text) == tuple(spans(sec.CLAUSE_SPLIT_RE, text))
+        assert sec.segments(text) == tuple((a, b) for a, b in spans(sec.SEGMENT_SPLIT_RE, text) if b > a)
+
+    same()
