@@ -8,6 +8,7 @@ Every command that touches the database takes ``--db`` (default
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -304,6 +305,12 @@ def serve(
         console.print(f"[yellow]warning:[/yellow] serving on {host}: anyone who can reach this machine can browse the database")
     cmd = datasette_command(path, host=host, port=port)
     console.print(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)")
+    if os.name == "posix":
+        # Become Datasette: a service manager's or a user's SIGTERM then stops the server itself, not only
+        # a parent that would leave it running.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(cmd[0], cmd)
     raise typer.Exit(subprocess.call(cmd))
 
 

@@ -153,3 +153,6 @@ def test_serve_starts_datasette_on_loopback(demo_dir):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+    # Stopping `medcoder serve` stops Datasette too: nothing is left listening on the port.
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
