@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import sqlite3
 from dataclasses import fields
@@ -11,7 +12,9 @@ from datetime import UTC, datetime
 import pytest
 import sqlite_utils
 
-from analysis.gap import Need, PostingNeeds, State, gap_report, match_score, met, missing_required, status_of
+from analysis.extract import EDUCATION_LEVELS
+from analysis.gap import (Need, PostingNeeds, State, action_id, blocking_groups, candidate_actions, gap_report, load_market,
+                          match_score, met, missing_required, missing_steps, plan_steps_greedy, status_of, unlocks_by_step)
 from analysis.profile import Profile
 from analysis.report import render
 from analysis.taxonomy import load_taxonomy
@@ -30,9 +33,9 @@ def cred(*ids: str, level: str = "required", within: int | None = None) -> Need:
     return Need("credential", frozenset(ids), level, within)
 
 
-def posting(*needs: Need) -> PostingNeeds:
+def posting(*needs: Need, pid: str = "p1") -> PostingNeeds:
     values = {f.name: None for f in fields(PostingNeeds) if f.name != "needs"}
-    values.update(id="p1", title="Coder", url="https://example.test/p1", country="US")
+    values.update(id=pid, title="Coder", url=f"https://example.test/{pid}", country="US")
     return PostingNeeds(**values, needs=list(needs))
 
 
@@ -378,6 +381,114 @@ def test_plan_offers_a_step_that_pays_off_after_an_earlier_one():
              [_req("A", "CCS"), _req("B", "CCS"), _req("B", "ICD-10-PCS", "code_set")])
     r = gap_report(db, Profile(countries=["US"]), now=NOW)
     assert [(p["id"], p["cumulative_share"]) for p in r["plan"]] == [("CCS", 0.5), ("code_set:ICD-10-PCS", 1.0)]
+
+
+def test_load_market_shares_one_object_per_distinct_need():
+    # A market repeats about a hundred needs over all its postings: each is one object, however many postings name it.
+    db = _db([_posting("A", "US", "remote", 1, years=2, edu="associate"), _posting("B", "US", "remote", 2, years=2, edu="associate")],
+             [_req("A", "CCS"), _req("A", "CPC", group=1), _req("A", "CCS-P", group=1), _req("B", "CPC", group=1),
+              _req("B", "CCS-P", group=1), _req("B", "CCS")])
+    b, a = load_market(db, countries=["US"])
+    assert [n.label for n in a.needs] == ["2 years experience", "associate education", "CCS", "CCS-P or CPC"]
+    assert [n.label for n in b.needs] == ["2 years experience", "associate education", "CCS", "CCS-P or CPC"]
+    assert all(x is y for x, y in zip(a.needs, b.needs, strict=True))
+
+
+# --- the plan search against a per-posting reference -----------------------------
+#
+# The report counts postings in groups (those naming the same blocking needs) and tries a step only on the
+# groups whose lacking needs are all of the step's kind. The reference below is the search it replaced:
+# every candidate step, every posting re-checked.
+
+
+def _reference_unlocks(postings: list[PostingNeeds], state: State) -> dict[tuple, int]:
+    lacking = [n for p in postings for n in missing_required(p, state)]
+    return {action: sum(1 for p in postings if missing_required(p, state) and not missing_required(p, state.with_action(action, TAX)))
+            for action in candidate_actions(lacking)}
+
+
+def _reference_plan(postings: list[PostingNeeds], state: State, steps: int) -> list[tuple[str, int]]:
+    # Counts every posting qualified after a step, assuming nothing about the ones qualified before it.
+    def qualified(s: State) -> int:
+        return sum(1 for p in postings if not missing_required(p, s))
+
+    plan, count = [], qualified(state)
+    for _ in range(steps):
+        best = None
+        for action in sorted(candidate_actions([n for p in postings for n in missing_required(p, state)]), key=action_id):
+            after = qualified(state.with_action(action, TAX))
+            if after > count and (best is None or after > best[1]):
+                best = (action, after)
+        if best is None:
+            break
+        state, count = state.with_action(best[0], TAX), best[1]
+        plan.append((action_id(best[0]), count))
+    return plan
+
+
+def _grouped(postings: list[PostingNeeds], state: State, steps: int = 5) -> tuple[dict, list[tuple[str, int]]]:
+    groups = blocking_groups(postings)
+    qualified = sum(1 for p in postings if not missing_required(p, state))
+    plan = plan_steps_greedy(groups, state, qualified, len(postings), steps, TAX)
+    return unlocks_by_step(groups, state, TAX), [(s["id"], s["postings"]) for s in plan]
+
+
+def test_a_step_may_close_several_needs_of_its_kind_but_never_one_of_another_kind():
+    # Profile: CPC, 1 year overall, no setting broken out. A: CCS and any AHIMA credential (CCS closes both);
+    # B: 2 years and 3 years inpatient (3 inpatient closes both: overall rises too); C: CCS and ICD-10-PCS
+    # (two kinds: no single step); D: 2 years inpatient, CRC within 6 months (attainable, not blocking).
+    s = state(credentials={"CPC": "active"}, experience_years=1.0)
+    postings = [posting(cred("CCS"), cred("AHIMA_ANY"), pid="A"),
+                posting(Need("experience", years=2.0), Need("experience", years=3.0, setting="inpatient"), pid="B"),
+                posting(cred("CCS"), Need("code_set", frozenset({"ICD-10-PCS"})), pid="C"),
+                posting(Need("experience", years=2.0, setting="inpatient"), cred("CRC", within=6), pid="D")]
+    unlocks, plan = _grouped(postings, s)
+    assert unlocks == {("credential", "CCS"): 1, ("code_set", "ICD-10-PCS"): 0, ("experience", None, 2.0): 1,
+                       ("experience", "inpatient", 3.0): 2, ("experience", "inpatient", 2.0): 1}
+    assert unlocks == _reference_unlocks(postings, s)
+    assert plan == [("experience:inpatient:3", 2), ("CCS", 3), ("code_set:ICD-10-PCS", 4)] == _reference_plan(postings, s, 5)
+    # 2 years inpatient unlocks no more than 2 years overall: listed once, as the plain years.
+    assert [(m["id"], m["unlocks"]) for m in missing_steps(blocking_groups(postings), s, 4, TAX)] == [
+        ("experience:inpatient:3", 2), ("CCS", 1), ("experience:any:2", 1)]
+
+
+CREDENTIAL_POOL = ["CPC", "CPC-A", "CCS", "CCS-P", "CRC", "CIC", "COC", "CPB", "RHIT", "AAPC_ANY", "AHIMA_ANY", "CODING_CERT_ANY"]
+CODE_SET_POOL = ["ICD-10-CM", "ICD-10-PCS", "CPT", "HCPCS"]
+SETTING_POOL = [None, "inpatient", "outpatient"]
+
+
+def _random_need(rng: random.Random) -> Need:
+    level = rng.choice(["required", "required", "preferred"])
+    kind = rng.choice(["credential", "credential", "code_set", "experience", "education", "tool"])
+    if kind == "credential":
+        return cred(*rng.sample(CREDENTIAL_POOL, rng.randint(1, 3)), level=level, within=rng.choice([None, None, None, 6]))
+    if kind == "code_set":
+        return Need("code_set", frozenset({rng.choice(CODE_SET_POOL)}), level)
+    if kind == "experience":
+        return Need("experience", years=rng.choice([0.5, 1.0, 2.0, 3.0, 5.0]), setting=rng.choice(SETTING_POOL))
+    if kind == "education":
+        return Need("education", edu=rng.choice(EDUCATION_LEVELS))
+    return Need("tool", frozenset({"epic"}), level)
+
+
+def _random_state(rng: random.Random) -> State:
+    held = rng.sample(["CPC", "CCS", "CRC", "CIC", "CPB"], rng.randint(0, 2))
+    creds = {c: rng.choice(["active", "active", "apprentice", "in_progress"]) for c in held}
+    by_setting = {k: rng.choice([0.5, 2.0, 4.0]) for k in rng.sample(["inpatient", "outpatient"], rng.randint(0, 1))}
+    return state(credentials=creds, code_sets=set(rng.sample(CODE_SET_POOL, rng.randint(0, 2))),
+                 experience_years=rng.choice([0.0, 1.0, 2.0, 4.0]), experience_by_setting=by_setting,
+                 education_level=rng.choice([None, *EDUCATION_LEVELS]))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_grouped_plan_search_equals_the_per_posting_reference(seed):
+    rng = random.Random(seed)
+    for _ in range(10):
+        s = _random_state(rng)
+        postings = [posting(*(_random_need(rng) for _ in range(rng.randint(0, 4))), pid=f"p{i}") for i in range(rng.randint(1, 30))]
+        unlocks, plan = _grouped(postings, s, steps=6)
+        assert unlocks == _reference_unlocks(postings, s)
+        assert plan == _reference_plan(postings, s, 6)
 
 
 # --- rendering ------------------------------------------------------------------
