@@ -113,12 +113,14 @@ def startup(first_posting: str) -> dict:
 
 
 def measure(n: int, args: argparse.Namespace, workdir: Path) -> dict:
-    from analysis.extract import extract
+    from analysis.extract import clear_caches, extract
 
     corpus = texts(n, args.seed)
     total_chars = sum(len(t) for t in corpus)
     start = startup(corpus[0])
-    # Taxonomy and models load once per process; start-up is measured apart, above.
+    # Taxonomy and models load once per process; start-up is measured apart, above. Sentences memoised by an
+    # earlier size's run (the texts overlap) are forgotten, so each size starts as a new process would.
+    clear_caches()
     extract(corpus[0])
     found = 0
     t0, cpu0 = time.perf_counter(), time.process_time()
@@ -129,7 +131,7 @@ def measure(n: int, args: argparse.Namespace, workdir: Path) -> dict:
     ceiling, matches = _scan(raw_matcher(), corpus)
     unguarded, _ = _scan(raw_matcher(whole_words=False), corpus)
 
-    from analysis.extract import clear_caches, read_sentences
+    from analysis.extract import read_sentences
     from analysis.taxonomy import load_taxonomy
 
     tax = load_taxonomy()
