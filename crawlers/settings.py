@@ -33,6 +33,10 @@ DOWNLOAD_TIMEOUT = 30
 # A posting page is a few hundred KB at most; refuse anything absurd (and gzip bombs).
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# An API answer that holds a whole board (Greenhouse, Ashby, Remote OK, Remotive: every posting with its
+# description in one response, ~6 KB a posting) has its own bound: about 17,000 postings, warned at half.
+MEDCODER_BOARD_MAXSIZE = 100 * 1024 * 1024
+MEDCODER_BOARD_WARNSIZE = 50 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 
 # No control servers listening on the machine running the crawl.

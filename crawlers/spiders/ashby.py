@@ -31,7 +31,7 @@ class AshbySpider(ApiSpider):
 
     async def start(self):
         yield self.api_request(f"{self.api_base}/posting-api/job-board/{self.board}?includeCompensation=true",
-                               self.parse_board, board=True)
+                               self.parse_board, board=True, whole_board=True)
 
     def parse_board(self, response):
         """The whole board in one response: yield every listed job."""

@@ -124,18 +124,20 @@ class MedcoderSpider(scrapy.Spider):
         and tdm-reservation refusals are policy, counted by their middlewares.
         """
         request = failure.request
+        # A whole-board API answer has its own bound (see ApiSpider.api_request); name the one that refused it.
+        size_setting = "MEDCODER_BOARD_MAXSIZE" if request.meta.get("medcoder_whole_board") else "DOWNLOAD_MAXSIZE"
         if failure.check(IgnoreRequest) and not failure.check(HttpError):  # HttpError is an IgnoreRequest too
             if "max redirections" in str(failure.value):
                 chain = [*request.meta.get("redirect_urls", []), request.url]
                 self.report_problem(chain[0], "redirect_loop", f"gave up after {len(chain) - 1} redirects (now at {request.url})")
             elif "DOWNLOAD_MAXSIZE" in str(failure.value):
                 # A body that only grew past the limit while being decompressed (a gzip bomb).
-                self.report_problem(request.url, "too_large", "decompressed body larger than DOWNLOAD_MAXSIZE: skipped")
+                self.report_problem(request.url, "too_large", f"decompressed body larger than {size_setting}: skipped")
             return
         if failure.check(DownloadCancelledError):
-            # Over DOWNLOAD_MAXSIZE, whether Content-Length said so or the body grew past it.
+            # Over the limit, whether Content-Length said so or the body grew past it.
             limit = request.meta.get("download_maxsize", self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
-            self.report_problem(request.url, "too_large", f"larger than DOWNLOAD_MAXSIZE ({limit} bytes): skipped")
+            self.report_problem(request.url, "too_large", f"larger than {size_setting} ({limit} bytes): skipped")
             return
         if failure.check(HttpError):
             response = failure.value.response
@@ -190,12 +192,23 @@ class ApiSpider(MedcoderSpider):
         super().__init__(*args, **kwargs)
         self.api_base = (api_base or self.default_api_base).rstrip("/")
 
-    def api_request(self, url: str, callback, *, board: bool = False, **kwargs) -> scrapy.Request:
-        """A request whose failures are reported; ``board=True`` marks the board's own URL, where 404 means gone."""
+    def api_request(self, url: str, callback, *, board: bool = False, whole_board: bool = False, **kwargs) -> scrapy.Request:
+        """A request whose failures are reported; ``board=True`` marks the board's own URL, where 404 means gone.
+
+        ``whole_board=True`` marks an answer that holds the whole board at
+        once, descriptions included (Greenhouse: about 6 KB a posting): it is
+        bounded by ``MEDCODER_BOARD_MAXSIZE``, not by the ``DOWNLOAD_MAXSIZE``
+        meant for one page, which a board of about 1,700 postings outgrows.
+        """
         meta = kwargs.pop("meta", {})
         if board:
             meta["handle_httpstatus_list"] = [404, 410]
             meta["medcoder_board"] = True
+        if whole_board:
+            settings = self.crawler.settings
+            meta["medcoder_whole_board"] = True
+            meta.setdefault("download_maxsize", settings.getint("MEDCODER_BOARD_MAXSIZE"))
+            meta.setdefault("download_warnsize", settings.getint("MEDCODER_BOARD_WARNSIZE"))
         return scrapy.Request(url, callback=callback, errback=self.request_failed, meta=meta, **kwargs)
 
     def json_list(self, response: Response, key: str, what: str) -> list | None:

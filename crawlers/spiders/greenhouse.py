@@ -25,7 +25,8 @@ class GreenhouseSpider(ApiSpider):
         return f"greenhouse:{self.board}"
 
     async def start(self):
-        yield self.api_request(f"{self.api_base}/v1/boards/{self.board}/jobs?content=true", self.parse_board, board=True)
+        yield self.api_request(f"{self.api_base}/v1/boards/{self.board}/jobs?content=true", self.parse_board, board=True,
+                               whole_board=True)
 
     def parse_board(self, response):
         jobs = self.json_list(response, "jobs", "board response")

@@ -29,7 +29,8 @@ class RemoteOkSpider(ApiSpider):
 
     async def start(self):
         # board=True: a 404 on the API itself means it has moved or closed.
-        yield self.api_request(f"{self.api_base}/api?tag={quote(self.tag)}", self.parse_jobs, board=True)
+        yield self.api_request(f"{self.api_base}/api?tag={quote(self.tag)}", self.parse_jobs, board=True,
+                               whole_board=True)
 
     def parse_jobs(self, response):
         if self.board_gone(response):

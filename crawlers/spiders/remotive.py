@@ -31,7 +31,7 @@ class RemotiveSpider(ApiSpider):
     async def start(self):
         url = f"{self.api_base}/api/remote-jobs?search={quote(self.search)}&limit={self.limit}"
         # board=True: a 404 on the search endpoint itself means the API has moved or closed.
-        yield self.api_request(url, self.parse_jobs, board=True)
+        yield self.api_request(url, self.parse_jobs, board=True, whole_board=True)
 
     def parse_jobs(self, response):
         jobs = self.json_list(response, "jobs", "search response")
