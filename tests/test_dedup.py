@@ -1,6 +1,11 @@
-"""De-duplication on a crafted set, and in the database."""
+"""De-duplication on a crafted set, on a synthetic market, and in the database."""
 
-from analysis.dedup import DedupPosting, cluster, deduplicate_db, employer_key, titles_compatible
+import numpy as np
+import pytest
+
+from analysis.dedup import BOUND_MARGIN, TEXT_THRESHOLD, DedupPosting, _sub_blocks, cluster, deduplicate_db, employer_key, \
+    text_vectors, titles_compatible
+from bench.synthetic import generate
 
 BODY = ("## Requirements\n- CPC or CCS required\n- 2+ years of outpatient coding experience\n- Knowledge of ICD-10-CM and CPT\n"
         "## About us\nHarbor Valley Health is a 400-bed community system serving the Central Valley since 1951. " * 3)
@@ -23,7 +28,9 @@ def test_titles():
     assert not titles_compatible("Senior Outpatient Coder", "Outpatient Coder I")
 
 
-def test_crafted_set():
+# None: every block compared all-pairs; 2: every block split by _sub_blocks first. Both must give the same clusters.
+@pytest.mark.parametrize("subblock_min", [None, 2])
+def test_crafted_set(subblock_min):
     postings = [
         p("ats", "workday:harbor", "Harbor Valley Health", "Outpatient Coder II"),
         p("agg", "adzuna:us", "Harbor Valley Health, Inc.", "Outpatient Coder", first_seen="2026-10-30"),  # exact dupe
@@ -36,12 +43,38 @@ def test_crafted_set():
         p("remote-copy", "remotive", "Harbor Valley Health", "Outpatient Coder II", city=None, remote="remote"),
         p("next-level", "workday:harbor", "Harbor Valley Health", "Outpatient Coder III"),  # same body, another level
     ]
-    got = cluster(postings)
+    got = cluster(postings, subblock_min=subblock_min)
     assert got["ats"] == got["agg"] == got["near"] == got["remote-copy"] == "ats"  # the employer's ATS represents
     assert got["other-employer"] == "other-employer"
     assert got["other-city"] == "other-city"
     assert got["other-job"] == "other-job"
     assert got["next-level"] == "next-level"
+
+
+@pytest.fixture(scope="module")
+def market() -> list[DedupPosting]:
+    """2,000 synthetic postings (bench/synthetic.py): 14 employers, about 12% cross-source duplicates."""
+    return [DedupPosting(r["id"], r["source_id"], r["employer"], r["title"], r["city"], r["country"], r["remote"],
+                         r["description"], r["first_seen"]) for r in generate(2000, seed=3) if r["scope"] == "in"]
+
+
+def test_sub_blocks_keep_every_pair_that_can_match(market):
+    # One employer's 142 postings, as the rows cluster() compares.
+    block = [p for p in market if p.employer == "Harbor Valley Health"]
+    sub = text_vectors(block)
+    floor = TEXT_THRESHOLD - BOUND_MARGIN
+    group_of = {row: g for g, rows in enumerate(_sub_blocks(sub, floor, batch=64)) for row in rows}
+    sims = (sub @ sub.T).toarray()
+    close = [(a, b) for a, b in zip(*np.nonzero(np.triu(sims, 1) >= floor))]
+    assert len(close) >= 10  # the block holds duplicates, or this would test nothing
+    assert all(a in group_of and group_of[a] == group_of[b] for a, b in close)
+    assert len(group_of) < len(block) / 2  # and rows that can match nothing were left out
+
+
+def test_sub_blocking_finds_the_same_clusters(market):
+    whole = cluster(market, subblock_min=None)
+    assert len(set(whole.values())) < len(market) - 100  # duplicates were found
+    assert cluster(market, subblock_min=2) == whole
 
 
 def test_in_the_database(fresh_db):
