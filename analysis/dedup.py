@@ -162,7 +162,9 @@ def text_vectors(postings: Sequence[DedupPosting]):
     # The first few KB identify a posting; the tail is mostly boilerplate and costs time.
     counts = vectorizer.transform(f"{p.title or ''}\n{(p.description or '')[:TEXT_CHARS]}" for p in postings)
     # IDF over the whole market: an employer's boilerplate (EEO, benefits) weighs little, the job's own lines a lot.
-    return TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32, copy=False).tocsr()
+    # Weighted in place (what fit_transform does on a copy): one matrix of the whole market in memory, not two.
+    tfidf = TfidfTransformer(sublinear_tf=True).fit(counts).transform(counts, copy=False)
+    return tfidf.astype(np.float32, copy=False).tocsr()
 
 
 def cluster(postings: Sequence[DedupPosting], *, threshold: float = TEXT_THRESHOLD, batch: int = 2000,
