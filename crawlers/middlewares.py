@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
 
 from crawlers.redact import install_log_redaction, redact
 
@@ -29,6 +32,54 @@ class TdmReservationMiddleware:
             spider.logger.info("tdm-reservation: 1 on %s: not used", redact(response.url))
             raise IgnoreRequest(f"tdm-reservation on {redact(response.url)}")
         return response
+
+
+#: What a robots.txt that cannot be read amounts to (RFC 9309, 2.3.1.4): complete disallow.
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+
+class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, except that a robots.txt nobody could read forbids the whole host.
+
+    Scrapy allows everything when robots.txt cannot be fetched (a timeout or
+    refused connection after the retries) and parses whatever a 5xx answer
+    holds. RFC 9309 says the opposite: a site whose robots.txt is
+    unreachable or answers 5xx is assumed to disallow everything; only a
+    4xx ("there is none") allows all. A site's robots.txt that failed to load
+    once must not open its disallowed pages for the rest of the run, least
+    of all in a distributed crawl, where every worker fetches robots.txt for
+    itself and one slow answer is enough. The host is reported
+    (``robots_unreachable``) so the run shows why nothing came from it.
+    """
+
+    async def robot_parser(self, request):
+        netloc = urlparse_cached(request).netloc
+        await super().robot_parser(request)  # fetches the host's robots.txt once, or waits for that fetch
+        # Not what it returned: Scrapy 2.19 gives the parser to the fetching request and the first one waiting, and
+        # None ("no rules") to every other request waiting for the same robots.txt (each waiter's Future consumes the
+        # Deferred's result; scrapy/scrapy#6802). What it stored, before waking them, is right for all of them.
+        parser = self._parsers[netloc]
+        if parser is None:  # the fetch failed
+            self._unreadable(request, netloc, "could not be fetched")
+            parser = self._parsers[netloc] = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
+        return parser
+
+    async def _parse_robots(self, response, netloc, request):
+        # 429 is retried like a 5xx first; one that is still refusing after the retries is treated like one.
+        if response.status >= 500 or response.status == 429:
+            self._unreadable(request, netloc, f"answered HTTP {response.status}")
+            response = response.replace(body=DISALLOW_ALL)
+        await super()._parse_robots(response, netloc, request)
+
+    def _unreadable(self, request, netloc: str, why: str) -> None:
+        url = f"{urlparse_cached(request).scheme}://{netloc}/robots.txt"
+        self.crawler.stats.inc_value("medcoder/robots_unreachable")
+        message = f"robots.txt {why}: nothing is fetched from {netloc} this run (RFC 9309: unreachable means disallow all)"
+        spider = self.crawler.spider
+        if hasattr(spider, "report_problem"):
+            spider.report_problem(url, "robots_unreachable", message)
+        else:
+            spider.logger.warning("%s (%s)", message, redact(url))
 
 
 class RedactLogsExtension:

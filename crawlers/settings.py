@@ -63,6 +63,9 @@ ADDONS = {
     "crawlers.distributed.DistributedCrawlAddon": 0,
 }
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's, but a robots.txt that cannot be read forbids its host instead of allowing it (RFC 9309).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawlers.middlewares.StrictRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.BackoffRetryMiddleware": 550,
     # Sees responses before the retry middleware (550) does: a reserved page is dropped, never retried.

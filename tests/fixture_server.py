@@ -51,6 +51,7 @@ class Seen:
 
 class FixtureServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # socketserver's default of 5 drops connections under load
 
     def __init__(self, routes: dict[str, Reply | list[Reply]], robots: str = "User-agent: *\nAllow: /\n"):
         super().__init__(("127.0.0.1", 0), _Handler)

@@ -214,6 +214,8 @@ class DemoBoardServer(ThreadingHTTPServer):
     """The demo board on 127.0.0.1 and a free port; use as a context manager."""
 
     daemon_threads = True
+    # socketserver's default backlog of 5 drops connections when several crawlers start at once on a busy machine.
+    request_queue_size = 128
 
     def __init__(self, postings: tuple[DemoPosting, ...] | None = None, port: int = 0):
         super().__init__(("127.0.0.1", port), _Handler)
