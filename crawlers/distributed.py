@@ -23,21 +23,32 @@ copies (:class:`ShareStartRequests`).
 One process of a distributed crawl sees only part of the source, so
 :class:`DistributedCrawlExtension` marks its run incomplete: no process ever
 closes postings another process stored (see ``crawlers/extensions/crawl_runs.py``).
+
+A worker on a machine without the database adds ``-s MEDCODER_REDIS_RELAY=1``:
+it still cleans and judges each posting, then hands it to Redis
+(:class:`crawlers.pipelines.relay.RelayPipeline` instead of the store
+pipeline), and its run record goes the same way (:class:`RelayRunReporter`
+instead of the crawl-run recorder). It never opens a database; one writer on
+the database machine stores everything (``medcoder relay drain``, :mod:`medcoder.relay`).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 import time
 
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 
 from crawlers.spiders.base import INCOMPLETE_STAT
 
 REDIS_URL_SETTING = "MEDCODER_REDIS_URL"
 CRAWL_SETTING = "MEDCODER_REDIS_CRAWL"
+#: true on a worker without the database: postings and the run record go to Redis for ``medcoder relay drain``
+RELAY_SETTING = "MEDCODER_REDIS_RELAY"
 #: seconds an idle process keeps polling the shared queue for work other processes add, before it closes
 IDLE_WAIT_SETTING = "MEDCODER_REDIS_IDLE_WAIT"
 DEFAULT_IDLE_WAIT = 30.0
@@ -55,22 +66,36 @@ class DistributedConfigError(ValueError):
     """A distributed crawl was asked for but cannot run as configured."""
 
 
+def _key(*parts: str) -> str:
+    return ":".join(_UNSAFE_KEY_CHARS.sub("_", part) for part in (KEY_PREFIX, *parts))
+
+
 def crawl_keys(crawl: str, source: str) -> dict[str, str]:
-    """The Redis keys of one source in one distributed crawl: its request queue and its dupe filter.
+    """The Redis keys of one source in one distributed crawl: its request queue, its dupe filter and its relayed items.
 
     The source id (not the spider name) is in the key, so two boards crawled
     by the same multi-board spider never share a queue.
     """
-    base = ":".join(_UNSAFE_KEY_CHARS.sub("_", part) for part in (KEY_PREFIX, crawl, source))
-    return {"queue": f"{base}:requests", "dupefilter": f"{base}:dupefilter"}
+    base = _key(crawl, source)
+    return {"queue": f"{base}:requests", "dupefilter": f"{base}:dupefilter", "items": f"{base}:items"}
 
 
-def distributed_settings(redis_url: str, crawl: str, source: str) -> dict[str, object]:
+def items_key_pattern(crawl: str) -> str:
+    """A ``SCAN`` pattern matching the relayed-items list of every source of ``crawl``.
+
+    The sanitised name holds no glob character, so only the ``*`` here is one.
+    """
+    return f"{_key(crawl)}:*:items"
+
+
+def distributed_settings(redis_url: str, crawl: str, source: str, *, relay: bool = False) -> dict[str, object]:
     """The scrapy-redis settings that make this process one worker of crawl ``crawl`` of ``source``.
 
     Plain settings, usable with any Scrapy setup (``-s NAME=VALUE`` or a
     Scrapyd job); :class:`DistributedCrawlAddon` applies them for medcoder's
     crawls, together with the components that make a shared crawl safe.
+    With ``relay`` the worker's items go to the crawl's items list
+    (``REDIS_ITEMS_KEY``, read by scrapy-redis's item pipeline).
     """
     if not crawl:
         raise DistributedConfigError(
@@ -88,6 +113,7 @@ def distributed_settings(redis_url: str, crawl: str, source: str) -> dict[str, o
         # Never block the reactor in a Redis pop: idle waiting is DistributedCrawlExtension's job.
         "SCHEDULER_IDLE_BEFORE_CLOSE": 0,
         CRAWL_SETTING: crawl,
+        **({"REDIS_ITEMS_KEY": keys["items"], RELAY_SETTING: True} if relay else {}),
     }
 
 
@@ -115,18 +141,37 @@ class DistributedCrawlAddon:
 
     def update_settings(self, settings) -> None:
         url = settings.get(REDIS_URL_SETTING)
+        relay = settings.getbool(RELAY_SETTING)
         if not url:
+            if relay:  # refusing beats quietly writing a local database nobody reads
+                raise DistributedConfigError(
+                    f"{RELAY_SETTING} needs {REDIS_URL_SETTING} and {CRAWL_SETTING}: a relay worker hands its postings to Redis")
             return
         try:
             import scrapy_redis  # noqa: F401  (optional dependency)
         except ImportError:
             raise DistributedConfigError(
                 f"{REDIS_URL_SETTING} is set but scrapy-redis is not installed: pip install 'medcoder[distributed]'") from None
-        overlay = distributed_settings(url, settings.get(CRAWL_SETTING) or "", _source_of(self.crawler))
+        overlay = distributed_settings(url, settings.get(CRAWL_SETTING) or "", _source_of(self.crawler), relay=relay)
         for name, value in overlay.items():
             settings.set(name, value, priority="addon")
         settings.set_in_component_priority_dict("EXTENSIONS", DistributedCrawlExtension, 90)
         settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", ShareStartRequests, 30)
+        if relay:
+            from crawlers.extensions.crawl_runs import CrawlRunRecorder
+            from crawlers.pipelines.relay import RelayPipeline
+            from crawlers.pipelines.store import StorePipeline
+
+            # The two components that open the database make way for their Redis counterparts, at their place in the order.
+            _replace(settings, "ITEM_PIPELINES", StorePipeline, RelayPipeline, 300)
+            _replace(settings, "EXTENSIONS", CrawlRunRecorder, RelayRunReporter, 100)
+
+
+def _replace(settings, name: str, old: type, new: type, priority: int) -> None:
+    try:
+        settings.replace_in_component_priority_dict(name, old, new)
+    except KeyError:  # a project without ``old`` still gets ``new``
+        settings.set_in_component_priority_dict(name, new, priority)
 
 
 class ShareStartRequests(BaseSpiderMiddleware):
@@ -204,3 +249,71 @@ class DistributedCrawlExtension:
         for key in self.keys:
             if key:
                 server.expire(key, self.ttl)
+
+
+class RelayRunReporter:
+    """A relay worker's crawl-run recorder: the run's record goes to the writer through Redis.
+
+    Takes the place of ``CrawlRunRecorder`` (same signals, same verdict from
+    the same functions) but never opens a database. One message when the
+    spider opens, so the run shows as ``running`` once the writer has it; one
+    when it closes, with the status, counts, full stats and the problems the
+    spider reported (``crawl_errors``). Both go to the crawl's items list, so
+    the writer reads a run's start before its postings and its end after them
+    (Scrapy closes the item pipelines before ``spider_closed``).
+
+    Health checks (Spidermon) need the database's history, so a relayed run
+    has none: its monitors skip. Nothing is closed: the run is incomplete.
+    """
+
+    def __init__(self, crawler):
+        if not crawler.settings.getbool(RELAY_SETTING):
+            raise NotConfigured(f"{RELAY_SETTING} is not set")
+        from scrapy_redis.connection import get_redis_from_settings
+
+        self.crawler = crawler
+        self.server = get_redis_from_settings(crawler.settings)
+        self.key = crawler.settings.get("REDIS_ITEMS_KEY")
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def spider_opened(self, spider):
+        from redis.exceptions import RedisError
+
+        from crawlers.extensions.crawl_runs import public_args
+        from crawlers.pipelines.relay import relay_message
+        from medcoder.db import utcnow
+        from medcoder.relay import RUN_STARTED
+
+        source = spider.source_record() if hasattr(spider, "source_record") else {"id": spider.name, "name": spider.name, "spider": spider.name}
+        message = relay_message(self.crawler, RUN_STARTED, started_at=utcnow(), pid=os.getpid(), host=socket.gethostname(),
+                                source_record={k: v for k, v in source.items() if v is not None}, args=public_args(spider))
+        try:
+            self.server.rpush(self.key, message)
+        except RedisError as exc:  # a worker that cannot reach Redis has nowhere to put postings
+            spider.logger.error("cannot hand the crawl to Redis (%s: %s); not crawling", type(exc).__name__, exc)
+            raise CloseSpider("relay_error") from exc
+
+    def spider_closed(self, spider, reason):
+        from redis.exceptions import RedisError
+
+        from crawlers.extensions.crawl_runs import run_verdict, stats_json
+        from crawlers.pipelines.relay import relay_message
+        from crawlers.spiders.base import PROBLEMS_ATTR
+        from medcoder.db import utcnow
+        from medcoder.relay import RUN_FINISHED
+
+        status, items, errors = run_verdict(self.crawler, reason)
+        self.crawler.stats.set_value("medcoder/closed", 0)
+        message = relay_message(self.crawler, RUN_FINISHED, finished_at=utcnow(), status=status, finish_reason=reason,
+                                items_scraped=items, errors=errors, problems=getattr(self.crawler, PROBLEMS_ATTR, []),
+                                stats_json=stats_json(self.crawler.stats.get_stats()))
+        try:
+            self.server.rpush(self.key, message)
+        except RedisError as exc:  # the run stays 'running' on the writer until it is marked interrupted (48 h)
+            spider.logger.error("cannot hand the end of the run to Redis (%s: %s); its record is only in this log",
+                                type(exc).__name__, exc)

@@ -1,7 +1,8 @@
-"""Operations commands (status, backup, schedule), registered on the main ``medcoder`` app.
+"""Operations commands (status, backup, schedule, relay), registered on the main ``medcoder`` app.
 
-Thin layers over :mod:`medcoder.status`, :mod:`medcoder.backup` and
-:mod:`medcoder.schedule`; see docs/operations.md.
+Thin layers over :mod:`medcoder.status`, :mod:`medcoder.backup`,
+:mod:`medcoder.schedule` and :mod:`medcoder.relay`; see docs/operations.md
+and docs/scaling.md.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def _say(text: str) -> None:
 
 schedule_app = typer.Typer(help="Scheduled crawls with cron or a systemd timer.", no_args_is_help=True)
 app.add_typer(schedule_app, name="schedule")
+relay_app = typer.Typer(help="Postings relayed through Redis by remote crawl workers.", no_args_is_help=True)
+app.add_typer(relay_app, name="relay")
 
 
 @app.command()
@@ -180,3 +183,44 @@ def schedule_remove(
         out.print("nothing to remove: this database is not scheduled", highlight=False)
     for line in removed:
         _say(f"removed {line}")
+
+
+@relay_app.command("drain")
+def relay_drain(
+    crawl: Annotated[str, typer.Option("--crawl", help="The crawl's name: MEDCODER_REDIS_CRAWL of its workers.")],
+    redis_url: Annotated[str, typer.Option("--redis-url", envvar="MEDCODER_REDIS_URL", help="Redis the workers push to (default: $MEDCODER_REDIS_URL).")],
+    db: DbOption = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only this source (default: every source of the crawl).")] = None,
+    until_idle: Annotated[float, typer.Option("--until-idle", help="Stop once nothing came for this many seconds (default 0: when Redis is empty).")] = 0.0,
+    batch: Annotated[int, typer.Option("--batch", min=1, help="Messages stored per transaction.")] = 100,
+) -> None:
+    """Store a relayed crawl's postings and runs in the database.
+
+    Workers started with -s MEDCODER_REDIS_RELAY=1 push each posting and their
+    run records to Redis; this writes them through the store pipeline's own
+    code, one transaction per batch, so this machine is the only writer. A
+    drain killed mid-batch loses nothing: the next one stores the batch again.
+    A message that cannot be stored is reported, kept on the list's
+    ":rejected" twin and skipped; the exit code is then 1.
+    """
+    import sqlite3
+
+    from medcoder.db import resolve_db_path
+    from medcoder.relay import DrainRunning, RelayError, drain
+
+    def rejected(r):
+        console.print(f"[yellow]rejected:[/yellow] {r}", highlight=False, markup=True, emoji=False, soft_wrap=True)
+
+    try:
+        result = drain(db, redis_url=redis_url, crawl=crawl, source=source, until_idle=until_idle, batch_size=batch,
+                       on_rejected=rejected)
+    except DrainRunning as exc:  # exit 2, as for a second `medcoder crawl` on one database
+        _fail(str(exc), code=2)
+    except RelayError as exc:
+        _fail(str(exc))
+    except sqlite3.DatabaseError as exc:  # disk full, read-only, locked: the batch stays in Redis for the next drain
+        _fail(f"cannot write to the database {resolve_db_path(db)} ({exc}); what was not stored stays in Redis")
+    _say(f"drained {result.messages} messages: {result.kept} postings kept, {result.filtered} filtered, "
+         f"{result.runs_finished} runs finished, {len(result.rejected)} rejected")
+    if result.rejected:
+        raise typer.Exit(1)

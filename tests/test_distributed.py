@@ -15,7 +15,7 @@ from collections import Counter
 
 import pytest
 
-from crawlers.distributed import DistributedConfigError, crawl_keys, distributed_settings
+from crawlers.distributed import DistributedConfigError, crawl_keys, distributed_settings, items_key_pattern
 from medcoder.crawl import scrapy_env
 from medcoder.db import connect
 from medcoder.demo.board import PAGE_SIZE
@@ -65,11 +65,17 @@ def redis_url(tmp_path_factory):
 def test_keys_name_the_crawl_and_the_source():
     keys = crawl_keys("2026-11-28", "greenhouse:acme")
     assert keys == {"queue": "medcoder:2026-11-28:greenhouse:acme:requests",
-                    "dupefilter": "medcoder:2026-11-28:greenhouse:acme:dupefilter"}
+                    "dupefilter": "medcoder:2026-11-28:greenhouse:acme:dupefilter",
+                    "items": "medcoder:2026-11-28:greenhouse:acme:items"}
     # scrapy-redis formats keys with %: a stray % or space must not reach it.
     assert crawl_keys("a %s b", "x")["queue"] == "medcoder:a__s_b:x:requests"
+    # The drain finds every source's items list with one SCAN pattern; a glob character in a name must not widen it.
+    assert items_key_pattern("night*ly") == "medcoder:night_ly:*:items"
     settings = distributed_settings("redis://127.0.0.1:6379/0", "nightly", "demo_board")
     assert settings["SCHEDULER_PERSIST"] is True and settings["SCHEDULER_QUEUE_KEY"] == "medcoder:nightly:demo_board:requests"
+    assert "REDIS_ITEMS_KEY" not in settings  # only a relay worker pushes its items
+    relay = distributed_settings("redis://127.0.0.1:6379/0", "nightly", "demo_board", relay=True)
+    assert relay["REDIS_ITEMS_KEY"] == "medcoder:nightly:demo_board:items" and relay["MEDCODER_REDIS_RELAY"] is True
     with pytest.raises(DistributedConfigError, match="MEDCODER_REDIS_CRAWL"):
         distributed_settings("redis://127.0.0.1:6379/0", "", "demo_board")
 

@@ -37,7 +37,15 @@ def run_status(finish_reason: str, items: int, errors: int, *, board_gone: bool 
     return "partial" if errors else "ok"
 
 
-def _stats_json(stats: dict) -> str:
+def run_verdict(crawler, reason: str) -> tuple[str, int, int]:
+    """(status, items scraped, errors) of a finished run, from its stats: one verdict for every recorder."""
+    stats = crawler.stats.get_stats()
+    items = stats.get("item_scraped_count", 0)
+    errors = sum(int(stats.get(k, 0)) for k in ERROR_STATS)
+    return run_status(reason, items, errors, board_gone=bool(stats.get(BOARD_GONE_STAT))), items, errors
+
+
+def stats_json(stats: dict) -> str:
     return redact(json.dumps({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in stats.items()}, sort_keys=True, default=str))
 
 
@@ -76,7 +84,7 @@ class CrawlRunRecorder:
                 # Who runs it, so a later crawl can tell a killed run from a live one (medcoder/recovery.py).
                 "pid": os.getpid(),
                 "host": socket.gethostname(),
-                "args_json": json.dumps(_public_args(spider), sort_keys=True),
+                "args_json": json.dumps(public_args(spider), sort_keys=True),
             })
         self.crawler.medcoder_run_id = run.last_pk
         spider.logger.info("crawl run %s recorded in %s", run.last_pk, self.db.conn.execute("pragma database_list").fetchone()[2])
@@ -84,15 +92,13 @@ class CrawlRunRecorder:
     def spider_closed(self, spider, reason):
         stats = self.crawler.stats.get_stats()
         problems = getattr(self.crawler, PROBLEMS_ATTR, [])
-        items = stats.get("item_scraped_count", 0)
-        errors = sum(int(stats.get(k, 0)) for k in ERROR_STATS)
+        status, items, errors = run_verdict(self.crawler, reason)
         run_id = getattr(self.crawler, "medcoder_run_id", None)
         if run_id is None:  # the run could not even be recorded (see spider_opened)
             if self.db is not None:
                 self.db.conn.close()
             return
         now = utcnow()
-        status = run_status(reason, items, errors, board_gone=bool(stats.get(BOARD_GONE_STAT)))
         closed = 0
         # Only a complete, healthy crawl may close postings: a partial one may simply have missed them.
         if status in CLOSING_STATUSES and not stats.get(INCOMPLETE_STAT):
@@ -109,7 +115,7 @@ class CrawlRunRecorder:
                 "items_kept": stats.get("medcoder/stored/kept", 0),
                 "items_filtered": stats.get("medcoder/stored/filtered", 0),
                 "errors": errors,
-                "stats_json": _stats_json(stats),
+                "stats_json": stats_json(stats),
             })
         self.db.conn.close()
 
@@ -117,7 +123,7 @@ class CrawlRunRecorder:
 SECRET_HINTS = ("key", "token", "secret", "password", "email")
 
 
-def _public_args(spider) -> dict:
+def public_args(spider) -> dict:
     """Spider arguments worth recording; anything that looks like a credential is left out."""
     args = {}
     for k, v in vars(spider).items():
