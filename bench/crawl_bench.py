@@ -13,7 +13,8 @@ process of its own, clean -> relevance -> store into a fresh SQLite file):
 Politeness is off for the benchmark only (``medcoder.crawl.LOCAL_SETTINGS``:
 no download delay, no AutoThrottle, 8 requests at a time to the host).
 The Greenhouse board of N postings is one JSON body of about 5 KB per
-posting, so ``DOWNLOAD_MAXSIZE`` is raised to fit it. A crawl of a
+posting, so ``MEDCODER_BOARD_MAXSIZE`` (the bound for whole-board API
+answers) is raised to fit it when it is over the default 100 MB. A crawl of a
 one-posting board gives the fixed cost of a crawl process (Python and
 Scrapy start-up, training the relevance model, opening the database, the
 first item), reported as ``startup_seconds``;
@@ -51,8 +52,8 @@ def measure(n: int, args: argparse.Namespace, workdir: Path) -> dict:
     with SyntheticBoard(list(generate(n, args.seed))) as board:
         body = board.board_json("synthetic")
         settings = {**LOCAL_SETTINGS,
-                    "DOWNLOAD_MAXSIZE": str(max(len(body) * 2, 10 * 2**20)),
-                    "DOWNLOAD_WARNSIZE": str(max(len(body) * 2, 2 * 2**20))}
+                    "MEDCODER_BOARD_MAXSIZE": str(max(len(body) * 2, 100 * 2**20)),
+                    "MEDCODER_BOARD_WARNSIZE": str(max(len(body) * 2, 50 * 2**20))}
         startup, _ = _crawl("greenhouse", {"board": "one", "api_base": board.base_url}, workdir / f"crawl-one-{n}.db", settings)
         gh_seconds, gh = _crawl("greenhouse", {"board": "synthetic", "api_base": board.base_url}, workdir / f"crawl-greenhouse-{n}.db",
                                 settings)
