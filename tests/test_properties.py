@@ -138,6 +138,14 @@ def test_normalise_date_takes_anything(value):
     assert out is None or ISO_DATE.match(out)
 
 
+def test_relative_dates_resolve_against_the_crawl_and_absurd_ones_give_none():
+    crawl = "2026-11-28T06:00:00+00:00"
+    assert normalise_date("Posted 3 Days Ago", relative_to=crawl) == "2026-11-25"
+    assert normalise_date("30+ days ago", relative_to=crawl) == "2026-10-29"
+    # Found by the property above: a day count reaching before year 1 overflowed instead of giving None.
+    assert normalise_date("740000 DAY", relative_to=crawl) is None
+
+
 @PROPERTY
 @given(posting_text)
 def test_html_to_text_takes_any_text(markup):

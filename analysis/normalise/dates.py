@@ -58,7 +58,11 @@ def normalise_date(value: object, *, relative_to: str | datetime | None = None) 
     rel = RELATIVE_RE.search(lowered) or re.search(r"(\d+)\+?\s+(day)s?", lowered)
     if rel:
         n = int(rel.group(1)) if rel.group(1) and rel.group(1).isdigit() else 1
-        return (base - timedelta(days=n * UNITS[rel.group(2).lower()])).date().isoformat()
+        try:
+            return (base - timedelta(days=n * UNITS[rel.group(2).lower()])).date().isoformat()
+        except OverflowError:  # "740000 days ago": before year 1, not a posting date
+            logger.warning("relative date out of range %r", text)
+            return None
     if re.match(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d", text):
         try:  # RFC 822, as RSS pubDate writes it ("Tue, 03 Nov 2026 09:30:00 GMT")
             return parsedate_to_datetime(text).date().isoformat()
