@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from analysis.text import substring_gate
+from analysis.text import may_match, substring_gate
 
 WORK_MODE_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("hybrid", re.compile(r"\bhybrid\b", re.I)),
@@ -55,6 +55,13 @@ MODE_WORDS = ("hybrid", "remote", "home", "wfh", "telecommut", "telework", "site
 SHIFT_WORDS = ("shift", "night", "graveyard", "time zone", "timezone", "hours", "process")
 LANGUAGE_WORDS = tuple(name.lower() for name in LANGUAGES)
 MODE_GATE, SHIFT_GATE, LANGUAGE_GATE = (substring_gate(w) for w in (MODE_WORDS, SHIFT_WORDS, LANGUAGE_WORDS))
+# Per pattern, words every match of it contains: a sentence that passes the gate above ("process claims",
+# "office staff") usually cannot match most of the patterns, and these tests are cheaper than their scans.
+NOT_REMOTE_WORDS, NO_SHIFT_WORDS = ("not ", "no "), ("shift",)
+MODE_PATTERN_WORDS = {"hybrid": ("hybrid",), "remote": ("remote", "home", "wfh", "telecommut", "telework"),
+                      "onsite": ("site", "office", "wfo", "person", "premise")}
+SHIFT_PATTERN_WORDS = {"night": ("night", "graveyard"), "us": ("shift", "time", "hours"), "rotational": ("rotat",),
+                       "evening": ("shift",), "day": ("shift",)}
 
 
 @lru_cache(maxsize=8192)
@@ -63,9 +70,9 @@ def work_modes(sentence: str) -> tuple[str, ...]:
     low = sentence.lower()
     if not MODE_GATE.search(low):
         return ()
-    if NOT_REMOTE_RE.search(sentence):
+    if may_match(NOT_REMOTE_WORDS, sentence, low) and NOT_REMOTE_RE.search(sentence):
         return ("onsite",)
-    return tuple(mode for mode, rx in WORK_MODE_PATTERNS if rx.search(sentence))
+    return tuple(mode for mode, rx in WORK_MODE_PATTERNS if may_match(MODE_PATTERN_WORDS[mode], sentence, low) and rx.search(sentence))
 
 
 def work_mode(modes: list[str]) -> str | None:
@@ -77,9 +84,9 @@ def work_mode(modes: list[str]) -> str | None:
 def shifts(sentence: str) -> tuple[str, ...]:
     """The shifts a sentence names (night, us, rotational, evening, day)."""
     low = sentence.lower()
-    if not SHIFT_GATE.search(low) or NO_SHIFT_RE.search(sentence):
+    if not SHIFT_GATE.search(low) or (may_match(NO_SHIFT_WORDS, sentence, low) and NO_SHIFT_RE.search(sentence)):
         return ()
-    return tuple(name for name, rx in SHIFT_PATTERNS if rx.search(sentence))
+    return tuple(name for name, rx in SHIFT_PATTERNS if may_match(SHIFT_PATTERN_WORDS[name], sentence, low) and rx.search(sentence))
 
 
 def shift(found: list[str]) -> str | None:

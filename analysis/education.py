@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from analysis.text import substring_gate
+from analysis.text import may_match, substring_gate
 
 LEVELS = ("high_school", "certificate", "associate", "bachelor", "master")
 
@@ -75,6 +75,31 @@ FIELD_GATE = ("him", "hit", "health info", "informatics", "medical record", "cod
               "unani", "mbbs", "medical graduate", "fmg", "paramedical", "allied", "mlt", "bot", "optometry", "radiograph", "mba",
               "mha", "administration", "any", "all graduates")
 LEVEL_GATE_RE, FIELD_GATE_RE = substring_gate(LEVEL_GATE), substring_gate(FIELD_GATE)
+# Per pattern, words every match of it contains. Common words pass the gates above ("coding", "sc" in
+# "description", "any" in "company"), and then each pattern would scan the clause; these gates let only
+# the patterns that can match scan it.
+LEVEL_WORDS = {
+    "master": ("master", "pharm", "sc", "mba", "mha", "post", "graduate"),
+    "bachelor": ("bachelor", "sc", "s.c", "pharm", "bds", "bpt", "bams", "bhms", "bums", "mbbs", "bsn", "ba", "b.a", "bs ",
+                 "degree", "college", "graduat", "ug"),
+    "associate": ("associate", "aas", "a.a", "aa.s", "year degree", "adn"),
+    "certificate": ("certificate", "diploma", "coding", "gnm", "vocational"),
+    "high_school": ("school", "ged", "hsd", "+", "12th", "hsc", "intermediate pass"),
+}
+FIELD_WORDS = {
+    "him": ("him", "hit", "health info", "medical record"),
+    "medical_coding": ("coding",),
+    "life_sciences": ("life", "bio", "zoology", "botany", "genetics", "sc"),
+    "nursing": ("nursing", "gnm", "anm", "bsn", "adn"),
+    "pharmacy": ("pharm",),
+    "dental": ("bds", "mds", "dent"),
+    "physiotherapy": ("bpt", "mpt", "physi"),
+    "ayush": ("bams", "bhms", "bums", "bsms", "ayurved", "homeopath", "unani"),
+    "medicine": ("mbbs", "medical graduate", "fmg"),
+    "allied_health": ("paramedical", "allied health", "mlt", "bot", "optometry", "radiography"),
+    "health_administration": ("mba", "mha", "administration"),
+    "any": ("any", "all graduates"),
+}
 
 
 @lru_cache(maxsize=8192)
@@ -87,7 +112,7 @@ def levels_in(clause: str) -> tuple[int, ...]:
     low = clause.lower()
     if not LEVEL_GATE_RE.search(low):
         return ()
-    hits = [i for i, name in enumerate(LEVELS) if LEVEL_PATTERNS[name].search(clause)]
+    hits = [i for i, name in enumerate(LEVELS) if may_match(LEVEL_WORDS[name], clause, low) and LEVEL_PATTERNS[name].search(clause)]
     if 0 in hits and 1 in hits:
         school = LEVEL_PATTERNS["high_school"].search(clause)
         for cert in LEVEL_PATTERNS["certificate"].finditer(clause):
@@ -119,7 +144,7 @@ def fields_in(clause: str) -> tuple[str, ...]:
     low = clause.lower()
     if not FIELD_GATE_RE.search(low):
         return ()
-    return tuple(name for name, rx in FIELD_PATTERNS.items() if rx.search(clause))
+    return tuple(name for name, rx in FIELD_PATTERNS.items() if may_match(FIELD_WORDS[name], clause, low) and rx.search(clause))
 
 
 def experience_substitutes(clause: str) -> bool:

@@ -24,11 +24,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import chain
 
 import yaml
+
+from analysis.taxonomy import load_taxonomy
 
 LABELS = ("requirement", "preferred", "responsibility", "benefit", "company", "other")
 TRAINING_FILE = "sentence_training.yaml"
@@ -75,11 +79,9 @@ def training_sentences(raw: object | None = None) -> list[tuple[str, str]]:
 
 def features(sentence: str) -> str:
     """The text the model sees: taxonomy terms replaced by their category, numbers by ``num``."""
-    from analysis.taxonomy import load_taxonomy
-
     tax = load_taxonomy()
     parts, pos = [], 0
-    for m in tax.find(sentence):
+    for m in tax.find_shared(sentence):
         parts += [sentence[pos:m.start], " ", PLACEHOLDERS[tax.skills[m.skill_id].category], " "]
         pos = m.end
     parts.append(sentence[pos:])
@@ -123,16 +125,16 @@ class CompiledModel:
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Label -> probability for already-featurised text (the pipeline's predict_proba, to rounding)."""
+        terms = self.terms
         tokens = self.token_re.findall(text.lower())
-        counts: dict[str, int] = {}
-        for gram in (*tokens, *(a + " " + b for a, b in zip(tokens, tokens[1:]))):
-            if gram in self.terms:
-                counts[gram] = counts.get(gram, 0) + 1
+        bigrams = map(" ".join, zip(tokens, tokens[1:]))
+        # Known terms counted in C, in order of first occurrence: the sums below add in that order.
+        counts = Counter(filter(terms.__contains__, chain(tokens, bigrams)))
         scores = list(self.intercept)
         if counts:
             vectors, squares = [], 0.0
             for gram, n in counts.items():
-                idf, vector = self.terms[gram]
+                idf, vector = terms[gram]
                 if n > 1:  # sublinear tf: 1 + log(n); most terms occur once, tf 1
                     tf = 1.0 + math.log(n)
                     vector, idf = tuple(tf * x for x in vector), tf * idf

@@ -64,7 +64,7 @@ def test_substring_gate_answers_as_any_substring_test():
     gate = substring_gate(words)
     assert gate.search("bsc nursing") and gate.search("a 10+2 pass") and not gate.search("")
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=150, deadline=None)
     @given(st.text(alphabet="himtscab.0+2 ()'n", max_size=30))
     def same(text):
         assert bool(gate.search(text)) == any(w in text for w in words)
@@ -92,3 +92,47 @@ def test_clause_and_segment_gates_never_skip_a_cut():
         assert sec.segments(text) == tuple((a, b) for a, b in spans(sec.SEGMENT_SPLIT_RE, text) if b > a)
 
     same()
+
+
+def _word_gated_patterns():
+    """Every (pattern, words) pair whose pattern runs only where :func:`analysis.text.may_match` admits the text."""
+    from analysis import conditions, education, sections as sec
+
+    yield sec.PREFERRED_CUE, sec.PREFERRED_CUE_WORDS
+    yield sec.REQUIRED_CUE, sec.REQUIRED_CUE_WORDS
+    yield sec.BENEFIT_CUE, sec.BENEFIT_CUE_WORDS
+    yield conditions.NOT_REMOTE_RE, conditions.NOT_REMOTE_WORDS
+    yield conditions.NO_SHIFT_RE, conditions.NO_SHIFT_WORDS
+    for mode, rx in conditions.WORK_MODE_PATTERNS:
+        yield rx, conditions.MODE_PATTERN_WORDS[mode]
+    for name, rx in conditions.SHIFT_PATTERNS:
+        yield rx, conditions.SHIFT_PATTERN_WORDS[name]
+    for name, rx in education.LEVEL_PATTERNS.items():
+        yield rx, education.LEVEL_WORDS[name]
+    for name, rx in education.FIELD_PATTERNS.items():
+        yield rx, education.FIELD_WORDS[name]
+
+
+@pytest.mark.parametrize("pattern, words", list(_word_gated_patterns()), ids=lambda x: getattr(x, "pattern", "")[:30])
+def test_word_gates_admit_every_match(pattern, words):
+    """A word gate never hides a match: ASCII text that holds a match of the pattern holds one of its words."""
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    from analysis.text import may_match
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+    @given(st.from_regex(pattern, alphabet=st.characters(max_codepoint=127)))
+    def admitted(text):
+        assert may_match(words, text, text.lower())
+
+    admitted()
+
+
+def test_word_gates_admit_any_text_that_is_not_ascii():
+    """Where lower-casing and re.IGNORECASE fold case differently ("REQUİRED"), the pattern decides."""
+    from analysis import sections as sec
+    from analysis.text import may_match
+
+    assert sec.REQUIRED_CUE.search("REQUİRED") and may_match(sec.REQUIRED_CUE_WORDS, "REQUİRED", "REQUİRED".lower())
+    assert sec.cue_level("CPC requıred") == sec.REQUIRED
+    assert not may_match(sec.REQUIRED_CUE_WORDS, "CPC preferred", "cpc preferred")

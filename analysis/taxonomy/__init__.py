@@ -38,7 +38,8 @@ class Skill:
     satisfies: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+# Slots: the extractor keeps tens of thousands of matches in its per-sentence memo.
+@dataclass(frozen=True, slots=True)
 class Match:
     skill_id: str
     start: int
@@ -78,6 +79,10 @@ class Taxonomy:
 
     def find(self, text: str) -> list[Match]:
         """Every alias occurrence in ``text``, longest alias first, non-overlapping, in order."""
+        return list(self.find_shared(text))
+
+    def find_shared(self, text: str) -> tuple[Match, ...]:
+        """:meth:`find` as the memoised tuple itself: immutable, so callers share it instead of copying it per call."""
         cached = self._found.get(text)
         if cached is None:
             cached = tuple(Match(sid, m.start(), m.end(), m.group(0)) for m in self._pattern.finditer(text)
@@ -87,7 +92,7 @@ class Taxonomy:
             if len(self._found) >= FIND_CACHE_SIZE:
                 self._found.clear()
             self._found[text] = cached
-        return list(cached)
+        return cached
 
     def skill_for_text(self, text: str) -> str | None:
         """The skill id a matched alias text stands for (spacing and hyphens normalised)."""
