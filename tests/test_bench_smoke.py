@@ -64,3 +64,21 @@ def test_a_traced_stage_reports_its_python_peak(tmp_path):
 
     figures = analysis_bench.run_stage("relevance", tmp_path / "unused.db", 30, 7, trace=True, rerun=False)
     assert figures["items"] == 30 and figures["traced_peak_mb"] > 0 and figures["peak_rss_mb"] > 0
+
+
+def test_extract_ab_compares_two_checkouts_run_by_run(tmp_path, capsys):
+    """Against itself, on a few texts: every run reported for both, warm and cold (rates are not checked)."""
+    from bench import extract_ab
+    from bench.common import REPO_ROOT
+
+    out = tmp_path / "ab.json"
+    result = extract_ab.main(["--against", str(REPO_ROOT), "--n", "30", "--rounds", "2", "--cold-n", "10", "--cold-rounds", "1",
+                              "--json", str(out)])
+    assert [len(result["warm"]["runs"][k]) for k in ("this", "other")] == [2, 2]
+    assert [len(result["cold"]["runs"][k]) for k in ("this", "other")] == [1, 1]
+    assert all(r["rate"] > 0 for runs in result["warm"]["runs"].values() for r in runs)
+    assert json.loads(out.read_text())["warm"]["n"] == 30
+    printed = capsys.readouterr().out
+    assert printed.count("warm n=30") == 4 and "cold: median" in printed
+    with pytest.raises(SystemExit, match="not a medcoder checkout"):
+        extract_ab.main(["--against", str(tmp_path)])
