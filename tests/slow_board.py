@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
 
+from medcoder.crawl import scrapy_env
 from medcoder.demo.board import DemoBoardServer, _Handler, load_postings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,3 +91,18 @@ def scrapy_cmd(spider: str, db_path: Path, args: dict[str, str], settings: dict[
     for k, v in {"MEDCODER_DB": str(db_path), **settings}.items():
         cmd += ["-s", f"{k}={v}"]
     return cmd
+
+
+def run_workers(cmd: list[str], db_path: Path, log_dir: Path, n: int = 2, timeout: float = 240) -> list[Path]:
+    """Start ``n`` copies of one crawl command at once (the workers of a distributed crawl), wait for all; their logs.
+
+    Each must exit 0; a failure shows the end of its log.
+    """
+    logs = [log_dir / f"worker{i}.log" for i in range(1, n + 1)]
+    procs = [subprocess.Popen(cmd, cwd=ROOT, env=scrapy_env(db_path), stdout=log.open("w"), stderr=subprocess.STDOUT)
+             for log in logs]
+    for proc in procs:
+        proc.wait(timeout=timeout)
+    for proc, log in zip(procs, logs):
+        assert proc.returncode == 0, log.read_text()[-3000:]
+    return logs

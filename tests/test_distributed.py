@@ -19,7 +19,7 @@ from crawlers.distributed import DistributedConfigError, crawl_keys, distributed
 from medcoder.crawl import scrapy_env
 from medcoder.db import connect
 from medcoder.demo.board import PAGE_SIZE
-from tests.slow_board import ROOT, SlowBoardServer, count, free_port, scrapy_cmd, wait_until, well_formed_postings
+from tests.slow_board import ROOT, SlowBoardServer, count, free_port, run_workers, scrapy_cmd, wait_until, well_formed_postings
 from tests.spider_run import TEST_SETTINGS, rows
 
 
@@ -91,14 +91,8 @@ def test_two_processes_split_one_crawl_and_store_each_posting_once(tmp_path, red
                 "MEDCODER_REDIS_URL": redis_url, "MEDCODER_REDIS_CRAWL": crawl, "MEDCODER_REDIS_IDLE_WAIT": "3"}
     with SlowBoardServer(postings, job_page_delay=0.1) as board:
         cmd = scrapy_cmd("demo_board", db_path, {"url": board.listing_url}, settings)
-        logs = [tmp_path / f"worker{i}.log" for i in (1, 2)]
-        procs = [subprocess.Popen(cmd, cwd=ROOT, env=scrapy_env(db_path), stdout=log.open("w"), stderr=subprocess.STDOUT)
-                 for log in logs]
-        for proc in procs:
-            proc.wait(timeout=240)
+        run_workers(cmd, db_path, tmp_path)
         requests = list(board.requests)
-    for proc, log in zip(procs, logs):
-        assert proc.returncode == 0, log.read_text()[-3000:]
 
     # Every job page fetched exactly once across both processes; the listing (the start request of both) once per page.
     fetched = Counter(p for p in requests if p.startswith("/jobs/") and p.endswith(".html"))

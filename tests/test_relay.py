@@ -33,7 +33,7 @@ from medcoder.demo.board import DISALLOWED_PREFIX, load_postings
 from medcoder.postings import posting_row, upsert_posting
 from medcoder.relay import (ITEM, PROCESSING_SUFFIX, REJECTED_SUFFIX, RUN_FINISHED, DrainRunning, decode_message, drain,
                             drain_lock, encode_message, item_from, message)
-from tests.slow_board import ROOT, SlowBoardServer, count, scrapy_cmd, wait_until
+from tests.slow_board import ROOT, SlowBoardServer, count, run_workers, scrapy_cmd, wait_until
 from tests.spider_run import TEST_SETTINGS, crawl, rows
 from tests.test_distributed import redis_url  # noqa: F401  (the module's real redis-server fixture)
 from tests.test_faults import read_only_db  # noqa: F401  (a database even root cannot write)
@@ -72,15 +72,9 @@ def relayed(tmp_path_factory, redis_url):  # noqa: F811
         settings = {**TEST_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": "4", "MEDCODER_REDIS_URL": redis_url,
                     "MEDCODER_REDIS_CRAWL": name, "MEDCODER_REDIS_IDLE_WAIT": "3", "MEDCODER_REDIS_RELAY": "1"}
         cmd = scrapy_cmd("demo_board", worker_db, {"url": board.listing_url}, settings)
-        logs = [tmp / f"worker{i}.log" for i in (1, 2)]
-        procs = [subprocess.Popen(cmd, cwd=ROOT, env=scrapy_env(worker_db), stdout=log.open("w"), stderr=subprocess.STDOUT)
-                 for log in logs]
-        for proc in procs:
-            proc.wait(timeout=240)
+        logs = run_workers(cmd, worker_db, tmp)
         requested = list(board.requests)[before:]
         fetched = Counter(p for p in requested if p.startswith("/jobs/") and p.endswith(".html"))
-    for proc, log in zip(procs, logs):
-        assert proc.returncode == 0, log.read_text()[-3000:]
     # Each worker read robots.txt for itself (retries aside), and neither fetched what it disallows, not even the
     # requests a worker took from the shared queue while its robots.txt was still on the way (tests/test_robots.py).
     assert requested.count("/robots.txt") >= 2, requested
