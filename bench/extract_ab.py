@@ -4,8 +4,9 @@
 
 On a shared machine a rate measured now and one measured an hour ago
 differ more by the load than by the code. This runs the same loop over the
-same texts for both checkouts, one fresh process after another (A, B, A,
-B...), so both see the same load, and reports every run and the medians.
+same texts for both checkouts, one fresh process after another (A, B, B,
+A, A, B...: neither always goes second), so both see the same load, and
+reports every run and the medians.
 Make the other checkout with ``git worktree add /tmp/base COMMIT``.
 
 * ``warm``: :func:`analysis.extract.extract` over the first N synthetic
@@ -64,8 +65,10 @@ def run_once(root: Path, mode: str, n: int, seed: int) -> dict:
 
 def compare(this: Path, other: Path, mode: str, n: int, rounds: int, seed: int) -> dict:
     runs: dict[str, list[dict]] = {"this": [], "other": []}
-    for _ in range(rounds):
-        for name, root in (("other", other), ("this", this)):
+    pair = [("other", other), ("this", this)]
+    for i in range(rounds):
+        # A, B, B, A...: on a machine whose load drifts, whichever ran second in every round would gain from it.
+        for name, root in (pair if i % 2 == 0 else pair[::-1]):
             result = run_once(root, mode, n, seed)
             runs[name].append(result)
             print(f"  {mode} n={n:,} {name:5} {result['rate']:7.1f}/s wall, {result['cpu_rate']:7.1f}/s cpu, load {result['load']}",
