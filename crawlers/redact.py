@@ -13,6 +13,9 @@ import re
 
 SECRET_ENV = ("USAJOBS_API_KEY", "ADZUNA_APP_ID", "ADZUNA_APP_KEY", "JOOBLE_API_KEY", "CAREERJET_AFFID")
 SECRET_PARAMS = re.compile(r"([?&;](?:app_id|app_key|api_key|apikey|key|token|access_token|affid)=)[^&#\s]*", re.IGNORECASE)
+# The password in a URL's user info ("redis://:PASSWORD@host:6379/0", "redis://user:PASSWORD@host"): a
+# distributed crawl's Redis URL is a Scrapy setting, which Scrapy logs with the other overridden settings.
+URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#@]*:)[^\s/?#@]+(@)")
 
 
 def _secret_values() -> list[str]:
@@ -20,10 +23,12 @@ def _secret_values() -> list[str]:
 
 
 def redact(text: str | None) -> str | None:
-    """``text`` with secret query parameters and the values of secret environment variables replaced by ``***``."""
+    """``text`` with secret query parameters, URL passwords and the values of secret environment variables as ``***``."""
     if not text:
         return text
     text = SECRET_PARAMS.sub(r"\1***", text)
+    if "@" in text:  # every log record passes here; most hold no URL with user info
+        text = URL_PASSWORD.sub(r"\1***\2", text)
     for value in _secret_values():
         text = text.replace(value, "***")
     return text
