@@ -15,16 +15,15 @@ Make the other checkout with ``git worktree add /tmp/base COMMIT``.
 * ``cold``: the same over the first ``--cold-n`` texts with every memo
   cleared before each posting (text never seen before).
 
-Each child imports ``analysis`` and ``bench`` from its checkout, so both
-must have ``bench/extract_bench.py``'s ``texts``; the texts are generated
-by each checkout's own generator, which must not have changed between them.
+Each child imports ``analysis`` from the checkout it measures and the texts
+and the timed loop from this one (``bench.extract_bench.timed_extraction``),
+so both sides run the same loop over the same texts.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -32,32 +31,24 @@ from pathlib import Path
 
 from bench.common import REPO_ROOT, machine
 
-# Runs inside the child: argv = checkout, mode, n, seed. Prints one JSON line.
+# Runs inside the child, from this checkout: argv = the measured checkout, mode, n, seed. The texts and the timed
+# loop are this checkout's (bench.extract_bench), so both sides are measured alike; only `analysis` is the other's.
 CHILD = r"""
-import json, os, sys, time
+import json, os, sys
 root, mode, n, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+from bench.extract_bench import texts, timed_extraction
 sys.path.insert(0, root)
-from bench.extract_bench import texts
-import analysis.extract as ex
-from analysis.taxonomy import load_taxonomy
-corpus, tax = texts(n, seed), load_taxonomy()
-ex.clear_caches()
-ex.extract(corpus[0])  # loads the classifier: start-up is not what this measures
-ex.clear_caches()
-cold = mode == "cold"
-t0, c0 = time.perf_counter(), time.process_time()
-for text in corpus:
-    if cold:
-        ex.clear_caches(tax)
-    ex.extract(text)
-wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+import analysis.extract
+assert analysis.extract.__file__.startswith(root), analysis.extract.__file__
+wall, cpu, _ = timed_extraction(texts(n, seed), cold=mode == "cold")
 print(json.dumps({"rate": round(n / wall, 1), "cpu_rate": round(n / cpu, 1), "load": round(os.getloadavg()[0], 2)}))
 """
 
 
 def run_once(root: Path, mode: str, n: int, seed: int) -> dict:
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(root), mode, str(n), str(seed)], cwd=root,
-                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(root)})
+    # cwd is this checkout, so `bench` is this checkout's; the child puts ``root`` first for `analysis`.
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(root), mode, str(n), str(seed)], cwd=REPO_ROOT,
+                          capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{mode} run in {root} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -112,21 +112,34 @@ def startup(first_posting: str) -> dict:
     return {key: round(statistics.median(r[key] for r in runs), 3) for key in runs[0]}
 
 
-def measure(n: int, args: argparse.Namespace, workdir: Path) -> dict:
-    from analysis.extract import clear_caches, extract
+def timed_extraction(corpus: list[str], *, cold: bool = False) -> tuple[float, float, int]:
+    """Extract from each text in turn on one core: (wall seconds, CPU seconds, requirements found).
 
-    corpus = texts(n, args.seed)
-    total_chars = sum(len(t) for t in corpus)
-    start = startup(corpus[0])
-    # Taxonomy and models load once per process; start-up is measured apart, above. Sentences memoised by an
-    # earlier size's run (the texts overlap) are forgotten, so each size starts as a new process would.
-    clear_caches()
+    Taxonomy and models are loaded first (start-up is measured apart) and
+    every memo is then emptied, as in a new process; ``cold`` also forgets
+    every memoised sentence reading before each posting: the rate on text
+    never seen before. Also the loop of ``bench.extract_ab``.
+    """
+    from analysis.extract import clear_caches, extract
+    from analysis.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
     extract(corpus[0])
+    clear_caches()
     found = 0
     t0, cpu0 = time.perf_counter(), time.process_time()
     for text in corpus:
+        if cold:
+            clear_caches(tax)
         found += len(extract(text).requirements())
-    seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    return time.perf_counter() - t0, time.process_time() - cpu0, found
+
+
+def measure(n: int, args: argparse.Namespace, workdir: Path) -> dict:
+    corpus = texts(n, args.seed)
+    total_chars = sum(len(t) for t in corpus)
+    start = startup(corpus[0])
+    seconds, cpu, found = timed_extraction(corpus)
 
     ceiling, matches = _scan(raw_matcher(), corpus)
     unguarded, _ = _scan(raw_matcher(whole_words=False), corpus)
@@ -135,12 +148,7 @@ def measure(n: int, args: argparse.Namespace, workdir: Path) -> dict:
     from analysis.taxonomy import load_taxonomy
 
     tax = load_taxonomy()
-    # Every memoised sentence reading forgotten before each posting: the rate on text never seen before.
-    t0 = time.perf_counter()
-    for text in corpus:
-        clear_caches(tax)
-        extract(text)
-    cold = time.perf_counter() - t0
+    cold, _, _ = timed_extraction(corpus, cold=True)
     # How much the memo can save on these texts: the share of their sentences that are distinct.
     all_sentences = [r.text for text in corpus for r in read_sentences(text, tax)]
     distinct_share = len(set(all_sentences)) / max(1, len(all_sentences))
