@@ -14,17 +14,15 @@ the package; it is trained once per process, in well under a second.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
 import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from pathlib import Path
 
 import yaml
+
+from analysis.model_cache import load_or_fit
 
 IN, OUT, REVIEW = "in", "out", "review"
 
@@ -107,44 +105,24 @@ def classifier():
     return model
 
 
-def _cache_path() -> Path:
-    from importlib.metadata import version  # the version without importing scikit-learn itself
-
-    digest = hashlib.sha1(resources.files(__package__).joinpath(TRAINING_FILE).read_bytes()).hexdigest()[:12]
-    base = Path(os.environ.get("MEDCODER_CACHE_DIR") or Path.home() / ".cache" / "medcoder")
-    return base / f"relevance-{digest}-sklearn{version('scikit-learn')}.json"
-
-
 @cache
 def _weights() -> tuple[dict[str, tuple[float, float]], float]:
     """{term: (idf, coefficient)} and the intercept of the fitted model.
 
-    Every crawl process judges relevance; fitting (and importing
-    scikit-learn) costs seconds, so the fitted weights are cached as JSON,
-    keyed by the training file and scikit-learn version, and scored in
-    plain Python by :func:`_score` exactly as the pipeline would.
+    Every crawl process judges relevance, so the fitted weights come from
+    :mod:`analysis.model_cache` and are scored in plain Python by
+    :func:`_score` exactly as the pipeline would.
     """
-    try:
-        path = _cache_path()
-        if path.exists():
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return {t: tuple(v) for t, v in data["terms"].items()}, data["intercept"]
-    except (OSError, ValueError, KeyError):
-        path = None  # an unreadable cache is refitted, never trusted
+    source = resources.files(__package__).joinpath(TRAINING_FILE).read_bytes()
+    return load_or_fit("relevance", [source], _fitted_weights,
+                       lambda data: ({t: (float(v[0]), float(v[1])) for t, v in data["terms"].items()}, float(data["intercept"])))
+
+
+def _fitted_weights() -> dict:
     model = classifier()
     vec, lr = model.steps[0][1], model.steps[1][1]
     coef = lr.coef_[0]
-    terms = {t: (float(vec.idf_[i]), float(coef[i])) for t, i in vec.vocabulary_.items()}
-    intercept = float(lr.intercept_[0])
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"terms": terms, "intercept": intercept}), encoding="utf-8")
-            tmp.replace(path)  # atomic: concurrent crawl processes never read a half-written cache
-        except OSError:
-            pass
-    return terms, intercept
+    return {"terms": {t: (float(vec.idf_[i]), float(coef[i])) for t, i in vec.vocabulary_.items()}, "intercept": float(lr.intercept_[0])}
 
 
 _TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern

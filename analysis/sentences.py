@@ -9,7 +9,9 @@ sentence as a whole. Labels: ``requirement``, ``preferred``,
 
 It is scikit-learn (TF-IDF word 1-2-grams + multinomial logistic regression)
 trained on ``sentence_training.yaml``, a labelled set shipped with the
-package, once per process in well under a second. Taxonomy terms are replaced
+package. The fit takes about a second and is kept between processes
+(:mod:`analysis.model_cache`), so only the first process after a change to
+the training set, the taxonomy or this module imports scikit-learn. Taxonomy terms are replaced
 by their category ("CPC" -> ``credx``) and numbers by ``num`` before training
 and prediction, so the model learns "X preferred" and "we pay for your X exam"
 rather than particular credentials. Prediction runs on a compiled copy of the
@@ -29,9 +31,11 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from itertools import chain
+from pathlib import Path
 
 import yaml
 
+from analysis.model_cache import load_or_fit
 from analysis.taxonomy import load_taxonomy
 
 LABELS = ("requirement", "preferred", "responsibility", "benefit", "company", "other")
@@ -106,22 +110,39 @@ class CompiledModel:
     Each vocabulary term maps to its idf and its column of label weights, so a
     sentence costs a tokenisation and a few dozen multiply-adds in Python:
     numpy's per-call overhead on arrays this small cost more than the sums.
+    As plain data it is kept between processes (:mod:`analysis.model_cache`).
     """
 
-    def __init__(self, pipeline):
+    def __init__(self, labels, token_pattern: str, terms: dict[str, tuple[float, tuple[float, ...]]], intercept) -> None:
+        self.labels = tuple(labels)
+        self.token_re = re.compile(token_pattern)
+        self.terms = terms  # term -> (idf, label weights already multiplied by the idf: what a term seen once adds)
+        self.intercept = tuple(intercept)
+        if any(len(vector) != len(self.labels) for _, vector in terms.values()) or len(self.intercept) != len(self.labels):
+            raise ValueError("every term needs one weight per label")
+
+    @classmethod
+    def from_pipeline(cls, pipeline) -> "CompiledModel":
         vectorizer, clf = pipeline.steps[0][1], pipeline.steps[-1][1]
         # The copy re-implements the vectoriser's analysis; refuse a pipeline configured otherwise.
         if (vectorizer.ngram_range != (1, 2) or not vectorizer.lowercase or vectorizer.analyzer != "word"
                 or vectorizer.stop_words is not None or vectorizer.preprocessor is not None or vectorizer.tokenizer is not None
                 or vectorizer.strip_accents is not None or not vectorizer.sublinear_tf or vectorizer.norm != "l2"):
             raise ValueError("CompiledModel supports word 1-2-grams, lowercased, sublinear tf, l2 norm only")
-        self.labels = tuple(str(c) for c in clf.classes_)
-        self.token_re = re.compile(vectorizer.token_pattern)
-        # Per term: its idf, and its label weights already multiplied by the idf (what a term seen once adds).
         weighted = (clf.coef_ * vectorizer.idf_).T.tolist()  # terms x labels
         idf = vectorizer.idf_.tolist()
-        self.terms = {term: (idf[j], tuple(weighted[j])) for term, j in vectorizer.vocabulary_.items()}
-        self.intercept = tuple(float(b) for b in clf.intercept_)
+        return cls((str(c) for c in clf.classes_), vectorizer.token_pattern,
+                   {term: (idf[j], tuple(weighted[j])) for term, j in vectorizer.vocabulary_.items()},
+                   (float(b) for b in clf.intercept_))
+
+    def to_data(self) -> dict:
+        return {"labels": list(self.labels), "token_pattern": self.token_re.pattern, "intercept": list(self.intercept),
+                "terms": {term: [idf, list(vector)] for term, (idf, vector) in self.terms.items()}}
+
+    @classmethod
+    def from_data(cls, data: dict) -> "CompiledModel":
+        terms = {str(term): (float(idf), tuple(float(x) for x in vector)) for term, (idf, vector) in data["terms"].items()}
+        return cls([str(label) for label in data["labels"]], str(data["token_pattern"]), terms, [float(b) for b in data["intercept"]])
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Label -> probability for already-featurised text (the pipeline's predict_proba, to rounding)."""
@@ -150,14 +171,30 @@ class CompiledModel:
 
 @cache
 def model() -> CompiledModel:
-    """The classifier trained on the shipped sentences, compiled; built once per process."""
-    return CompiledModel(fit(training_sentences()))
+    """The classifier trained on the shipped sentences, compiled; loaded once per process, fitted only when not cached.
+
+    The fit depends on the training sentences, the taxonomy (:func:`features` puts its categories in) and this
+    module's code, so those are what the cached copy is keyed by.
+    """
+    sources = [resources.files(__package__).joinpath(TRAINING_FILE).read_bytes(),
+               resources.files("analysis.taxonomy").joinpath("taxonomy.yaml").read_bytes(),
+               Path(__file__).read_bytes()]
+    return load_or_fit("sentences", sources, lambda: CompiledModel.from_pipeline(fit(training_sentences())).to_data(),
+                       CompiledModel.from_data)
 
 
 @lru_cache(maxsize=8192)
 def classify(sentence: str) -> SentenceLabel:
     """The most likely label of one sentence, with its probability (repeated sentences are classified once)."""
-    probs = model().probabilities(features(sentence))
+    return classify_features(features(sentence))
+
+
+# The model sees only the featurised text, and sentences that differ in a number or a credential
+# ("3+ years ... CPC required", "2+ years ... CCS required") featurise alike: each is scored once.
+@lru_cache(maxsize=8192)
+def classify_features(text: str) -> SentenceLabel:
+    """The most likely label of already-featurised text (:func:`features`), with its probability."""
+    probs = model().probabilities(text)
     label = max(probs, key=probs.get)
     return SentenceLabel(label, round(probs[label], 4))
 
