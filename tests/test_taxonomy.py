@@ -1,6 +1,8 @@
 """The taxonomy: validated on load, spellings matched, relations applied."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis.taxonomy import TaxonomyError, build_taxonomy, load_taxonomy
 
@@ -92,6 +94,37 @@ def _reference_find(tax, text):
 def test_trie_matcher_finds_what_a_plain_alternation_finds(text):
     tax = load_taxonomy()
     assert [(m.skill_id, m.start, m.end) for m in tax.find(text)] == _reference_find(tax, text)
+
+
+def _pattern_scan(tax, text):
+    """What the compiled pattern alone finds, scanning every position (the automaton only chooses where to try)."""
+    return [(tax.skill_for_text(m.group(0)), m.start(), m.end()) for m in tax._pattern.finditer(text) if tax.skill_for_text(m.group(0))]
+
+
+_ALIASES = sorted({a for s in load_taxonomy().skills.values() for a in (*s.aliases, *s.strict)})
+_NEIGHBOURS = st.sampled_from(["", " ", "-", " - ", "/", "(", ")", ",", ".", "x", "_", "9", "ing", "\n", "&", "  "])
+
+
+@st.composite
+def _alias_texts(draw):
+    """Aliases as postings spell them: any case, separators dropped or doubled, glued to words or punctuation."""
+    parts = []
+    for _ in range(draw(st.integers(1, 6))):
+        alias = draw(st.sampled_from(_ALIASES))
+        words = alias.split()
+        seps = [draw(st.sampled_from(["", " ", "-", "  ", " - "])) for _ in words[1:]]
+        spelled = words[0] + "".join(sep + w for sep, w in zip(seps, words[1:]))
+        spelled = draw(st.sampled_from([spelled, spelled.lower(), spelled.upper(), spelled.title()]))
+        parts += [draw(_NEIGHBOURS), spelled, draw(_NEIGHBOURS)]
+    return "".join(parts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_alias_texts(), st.text(alphabet=st.characters(max_codepoint=127), max_size=120)))
+def test_automaton_guided_scan_finds_what_the_pattern_finds(text):
+    tax = load_taxonomy()
+    assert tax._starts is not None  # the shipped taxonomy is ASCII: the automaton is in use
+    assert [(m.skill_id, m.start, m.end) for m in tax.scan(text)] == _pattern_scan(tax, text)
 
 
 def test_find_results_are_cached_but_fresh():

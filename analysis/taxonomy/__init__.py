@@ -2,7 +2,9 @@
 
 ``load_taxonomy()`` reads ``taxonomy.yaml`` once, rejects anything malformed
 with a message naming the entry, and returns a :class:`Taxonomy` whose
-``matcher`` finds every alias in a text in one regex pass.
+``find`` gives every alias in a text: an Aho-Corasick automaton (pyahocorasick)
+names the word starts where an alias may begin, and one compiled pattern,
+all aliases as a character trie, decides there.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+import ahocorasick
 import yaml
 
 CATEGORIES = ("credential", "code_set", "tool", "knowledge", "soft_skill", "setting")
@@ -55,6 +58,7 @@ class Taxonomy:
     _alias_to_id: dict[str, str] = field(repr=False, default_factory=dict)
     _found: dict[str, tuple[Match, ...]] = field(repr=False, default_factory=dict)
     _id_by_spelling: dict[str, str | None] = field(repr=False, default_factory=dict)
+    _starts: "ahocorasick.Automaton | None" = field(repr=False, default=None, compare=False)
     # Readings of whole sentences that depend only on the sentence and this taxonomy (analysis.extract keeps
     # its per-sentence facts here, so a changed taxonomy never sees another's).
     memo: dict = field(repr=False, default_factory=dict, compare=False)
@@ -85,14 +89,32 @@ class Taxonomy:
         """:meth:`find` as the memoised tuple itself: immutable, so callers share it instead of copying it per call."""
         cached = self._found.get(text)
         if cached is None:
-            cached = tuple(Match(sid, m.start(), m.end(), m.group(0)) for m in self._pattern.finditer(text)
-                           if (sid := self.skill_for_text(m.group(0))))
+            cached = self.scan(text)
             # Postings repeat sentences (one employer's boilerplate, a board's template), so a sentence
             # is matched once; the bound keeps a long crawl's memory flat.
             if len(self._found) >= FIND_CACHE_SIZE:
                 self._found.clear()
             self._found[text] = cached
         return cached
+
+    def scan(self, text: str) -> tuple[Match, ...]:
+        """:meth:`find` without the memo: the compiled pattern's matches, left to right, each alias once."""
+        if self._starts is None or not text.isascii():
+            return tuple(Match(sid, m.start(), m.end(), m.group(0)) for m in self._pattern.finditer(text)
+                         if (sid := self.skill_for_text(m.group(0))))
+        # The pattern tries every position, most of them in vain; the automaton names, in one pass in C, the
+        # few word starts where an alias's first word begins. Tried there in order, with the same
+        # non-overlapping rule, the pattern matches exactly what its own scan would.
+        found, pos, match = [], 0, self._pattern.match
+        for start in sorted({end - length for end, length in self._starts.iter(" " + text.translate(WORD_START_TABLE))}):
+            if start < pos:
+                continue
+            m = match(text, start)
+            if m:
+                pos = m.end()
+                if sid := self.skill_for_text(m.group(0)):
+                    found.append(Match(sid, start, pos, m.group(0)))
+        return tuple(found)
 
     def skill_for_text(self, text: str) -> str | None:
         """The skill id a matched alias text stands for (spacing and hyphens normalised)."""
@@ -105,6 +127,28 @@ class Taxonomy:
             if len(self._id_by_spelling) < FIND_CACHE_SIZE:
                 self._id_by_spelling[text] = sid
             return sid
+
+
+# ASCII text with word characters lower-cased and every other character a space: the same length as the
+# text, so " cpc" found in " " + text.translate(WORD_START_TABLE) is a word start where "CPC" may begin.
+WORD_START_TABLE = str.maketrans({chr(i): chr(i).lower() if chr(i).isalnum() or chr(i) == "_" else " " for i in range(128)})
+
+
+def _start_automaton(aliases: list[str]) -> "ahocorasick.Automaton | None":
+    """An Aho-Corasick automaton of every alias's first word, as a word start in :data:`WORD_START_TABLE` form.
+
+    The word is what any match must begin with: separators between an alias's words may be absent
+    ("ICD10"), but its first word is spelled out. Strict aliases are lower-cased too, so the
+    automaton finds a superset of the places the pattern matches; the pattern decides.
+    """
+    if not all(a.isascii() for a in aliases):
+        return None  # the table is ASCII-only; such a taxonomy is scanned by the pattern alone
+    automaton = ahocorasick.Automaton()
+    for alias in aliases:
+        key = " " + re.split(r"[\s\-]+", alias.strip())[0].translate(WORD_START_TABLE)
+        automaton.add_word(key, len(key) - 1)  # its length in the text: the leading space stands before the word
+    automaton.make_automaton()
+    return automaton
 
 
 def _norm_key(alias: str) -> str:
@@ -224,7 +268,8 @@ def build_taxonomy(raw: object) -> Taxonomy:
     # Whole words only, so "CCS" never fires inside "CCSP" or "access"; longest
     # alias first, so "CPC-A" wins over "CPC" and "ICD-10-CM" over "ICD-10".
     pattern = re.compile(r"(?<!\w)(?:" + _trie_regex([atoms for _, atoms in patterns]) + r")(?!\w)")
-    return Taxonomy(version=version, skills=skills, _pattern=pattern, _alias_to_id=alias_to_id)
+    return Taxonomy(version=version, skills=skills, _pattern=pattern, _alias_to_id=alias_to_id,
+                    _starts=_start_automaton([alias for alias, _ in patterns]))
 
 
 @cache
