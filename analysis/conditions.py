@@ -80,7 +80,6 @@ def work_mode(modes: list[str]) -> str | None:
     return next((m for m in MODE_ORDER if m in modes), None)
 
 
-@lru_cache(maxsize=8192)
 def shifts(sentence: str) -> tuple[str, ...]:
     """The shifts a sentence names (night, us, rotational, evening, day)."""
     low = sentence.lower()
@@ -94,7 +93,6 @@ def shift(found: list[str]) -> str | None:
     return next((s for s in SHIFT_ORDER if s in found), None)
 
 
-@lru_cache(maxsize=8192)
 def languages(sentence: str) -> tuple[str, ...]:
     """Languages a sentence asks for, lower-case ("english", "spanish"), when it talks about language use."""
     low = sentence.lower()

@@ -9,7 +9,6 @@ science graduate", "Graduation mandatory"). Both map to one ladder,
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from analysis.text import may_match, substring_gate
 
@@ -102,7 +101,6 @@ FIELD_WORDS = {
 }
 
 
-@lru_cache(maxsize=8192)
 def levels_in(clause: str) -> tuple[int, ...]:
     """Indexes into :data:`LEVELS` of every level a clause names, lowest first.
 
@@ -138,7 +136,6 @@ def without_asides(clause: str) -> str:
     return re.sub(r"\([^()]*\)", blank, clause)
 
 
-@lru_cache(maxsize=8192)
 def fields_in(clause: str) -> tuple[str, ...]:
     """Fields of study a clause names ("life_sciences", "pharmacy", "him"...), in :data:`FIELD_PATTERNS` order."""
     low = clause.lower()
