@@ -29,7 +29,7 @@ from analysis import education as edu
 from analysis import sections as sec
 from analysis import sentences
 from analysis.taxonomy import CODING_ANY, Match, Taxonomy, load_taxonomy
-from analysis.text import html_to_text, looks_like_html, normalise_line, normalise_lines, substring_gate
+from analysis.text import WordSpotter, html_to_text, looks_like_html, normalise_line, normalise_lines, substring_gate
 
 EXTRACTOR_VERSION = "2"
 EDUCATION_LEVELS = edu.LEVELS
@@ -94,6 +94,7 @@ def record_fields(result: Extraction) -> dict:
 
 # --- sentence kinds -----------------------------------------------------------------------------
 ASK, DUTY, BENEFIT, COMPANY, OTHER = "ask", "duty", "benefit", "company", "other"
+STRONG_REQUIRED_WORDS = ("must", "require", "mandatory", "compulsory", "need")  # in every match of STRONG_REQUIRED_RE
 STRONG_REQUIRED_RE = re.compile(r"\b(?:must|required|requires?|mandatory|compulsory|need(?:ed)? to)\b", re.I)
 NEED_NOT_APPLY_RE = re.compile(r"\bneed not apply\b|\bshould not apply\b|\bnot (?:be )?considered\b", re.I)
 KEY_SKILLS_RE = re.compile(r"^\W*(?:key\s+)?skills?\s*(?:required)?\s*:", re.I)
@@ -110,17 +111,17 @@ class _Read:
     default_level: str | None = None  # the level a clause has when nothing in it says otherwise
 
 
-def _kind(s: str, section: str, matches: tuple[Match, ...], classify: bool) -> tuple[str, str | None]:
+def _kind(s: str, section: str, matches: tuple[Match, ...], classify: bool, spotted: frozenset[str]) -> tuple[str, str | None]:
     """What a sentence does: asks (with a default level), describes duties, offers, or is boilerplate."""
     if section == sec.ABOUT:
         return COMPANY, None
-    if sec.is_benefit(s, section):
+    if (section == sec.BENEFITS or "benefit" in spotted) and sec.is_benefit(s, section):
         return BENEFIT, None
     default = section if section in (sec.REQUIRED, sec.PREFERRED) else None
-    cue = sec.cue_level(s)
-    relevant = bool(matches) or _mentions_experience_or_education(s)
+    cue = sec.cue_level(s) if "cue" in spotted else None
+    relevant = bool(matches) or ("hint" in spotted and _mentions_experience_or_education(s))
     if default or cue:
-        if classify and relevant and not STRONG_REQUIRED_RE.search(s):
+        if classify and relevant and not ("strong" in spotted and STRONG_REQUIRED_RE.search(s)):
             label = sentences.classify(s)
             if label.label in (BENEFIT, COMPANY) and label.probability >= VETO_AT:
                 return label.label, None
@@ -315,16 +316,17 @@ def clear_caches(taxonomy: Taxonomy | None = None) -> None:
 
 def _read_facts(tax: Taxonomy, s: str, section: str, classify: bool) -> _Facts:
     matches = tax.find_shared(s)
-    kind, default = _kind(s, section, matches, classify)
+    spotted = SPOTTER.spot(s, s.lower())
+    kind, default = _kind(s, section, matches, classify, spotted)
     # Work mode from any sentence; shifts from any but company boilerplate; settings from asks and duties.
-    modes = conditions.work_modes(s)
-    shifts = conditions.shifts(s) if kind != COMPANY else ()
+    modes = conditions.work_modes(s) if "mode" in spotted else ()
+    shifts = conditions.shifts(s) if kind != COMPANY and "shift" in spotted else ()
     settings = tuple(m.skill_id for m in matches if tax.skills[m.skill_id].category == "setting") \
         if kind not in (COMPANY, BENEFIT) else ()
     if kind in (COMPANY, BENEFIT):
         return _Facts(matches, kind, default, modes, shifts, settings, False, False, None, ())
     creds = _credential_facts(tax, s, matches, default) if kind == ASK else None
-    clauses = tuple(f for start, end in sec.clauses(s) if (f := _clause_facts(tax, s, matches, kind, default, start, end)))
+    clauses = tuple(f for start, end in sec.clauses(s) if (f := _clause_facts(tax, s, matches, kind, default, start, end, spotted)))
     return _Facts(matches, kind, default, modes, shifts, settings, _opens_routes(s), _route_marked(s), creds, clauses)
 
 
@@ -332,27 +334,33 @@ STUDY_RE = re.compile(r"\bgraduat|\bdegree|\bqualification|\beducation|\bbackgro
 
 
 def _clause_facts(tax: Taxonomy, s: str, all_matches: tuple[Match, ...], kind: str, default: str | None,
-                  start: int, end: int) -> _ClauseFacts | None:
-    """Code sets, tools, skills, languages, experience and education of one clause; None when it names none."""
+                  start: int, end: int, spotted: frozenset[str]) -> _ClauseFacts | None:
+    """Code sets, tools, skills, languages, experience and education of one clause; None when it names none.
+
+    ``spotted`` is :data:`SPOTTER`'s answer for the whole sentence: a word list with no word there has none in a clause.
+    """
     clause = s[start:end]
     if "not" in clause and NEED_NOT_APPLY_RE.search(clause):
         matches = []  # "Candidates with only E&M experience need not apply"
     else:
-        matches = [m for m in all_matches if start <= m.start < end and not _negated(s, m)]
-    level = _level(clause, s, default) if kind == ASK else None
+        negation = "negation" in spotted
+        matches = [m for m in all_matches if start <= m.start < end and not (negation and _negated(s, m))]
+    level = (_level(clause, s, default) if "cue" in spotted else default) if kind == ASK else None
     if level:
-        others, languages = tuple(m for m in matches if tax.skills[m.skill_id].category != "credential"), conditions.languages(clause)
+        others = tuple(m for m in matches if tax.skills[m.skill_id].category != "credential")
+        languages = conditions.languages(clause) if "language" in spotted else ()
     else:
         # Code sets the job works in ("assign ICD-10-CM and CPT codes") are needed whether or not
         # the posting repeats them under its requirements.
         others, languages = tuple(m for m in matches if tax.skills[m.skill_id].category == "code_set"), ()
-    years = _experience(clause)
+    years = _experience(clause) if "experience" in spotted else None
     setting = None
     if years is not None:
         setting = next((m.skill_id for m in matches if tax.skills[m.skill_id].category == "setting"), None)
     tier = 0 if level == sec.REQUIRED else (2 if level == sec.PREFERRED else 1)
     education = None
-    levels, fields = edu.levels_in(clause), edu.fields_in(clause)
+    levels = edu.levels_in(clause) if "level" in spotted else ()
+    fields = edu.fields_in(clause) if "field" in spotted else ()
     if levels:
         edu_level = _level(edu.without_asides(clause), edu.without_asides(s), default) if kind == ASK else None
         # Tier 0: stated as a requirement; 1: met outside one ("... our HIT associate degree program").
@@ -719,8 +727,7 @@ HINT_GATE = substring_gate(HINT_WORDS)
 
 
 def _mentions_experience_or_education(sentence: str) -> bool:
-    low = sentence.lower()
-    return bool(HINT_GATE.search(low))
+    return bool(HINT_GATE.search(sentence.lower()))
 # Freshers as applicants ("freshers can apply"), not as the people the job trains.
 FRESHER_ELIGIBLE_RE = re.compile(
     r"\bfreshers?\s*(?:&|and|/|or|,)?\s*(?:experienced|exp)|\bfreshers?\b[^.;]{0,40}\b(?:can|may|are|also)?\s*(?:apply|welcome|eligible|consider)|"
@@ -774,3 +781,13 @@ def _number(word: str) -> float | None:
 def work_mode_of_text(text: str) -> str | None:
     """remote, hybrid or onsite when a posting's text says so (hybrid wins, as it names both)."""
     return conditions.work_mode([mode for line in text.split("\n") for mode in conditions.work_modes(line)])
+
+
+# Each rule runs only when its sentence holds a word that every match of the rule contains: the rule's own
+# gate, the same word list, so skipping it changes nothing. One pass over the sentence answers them all.
+SPOTTER = WordSpotter({
+    "mode": conditions.MODE_WORDS, "shift": conditions.SHIFT_WORDS, "language": conditions.LANGUAGE_WORDS,
+    "level": edu.LEVEL_GATE, "field": edu.FIELD_GATE, "benefit": sec.BENEFIT_GATE,
+    "cue": sec.PREFERRED_CUE_WORDS + sec.REQUIRED_CUE_WORDS, "strong": STRONG_REQUIRED_WORDS,
+    "hint": HINT_WORDS, "experience": EXPERIENCE_GATE, "negation": NEGATION_AFTER_WORDS + NEGATION_BEFORE_WORDS,
+})

@@ -12,7 +12,9 @@ import html
 import re
 import unicodedata
 from functools import lru_cache
+from operator import itemgetter
 
+import ahocorasick
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 BLOCK_TAGS = {
@@ -205,6 +207,37 @@ def substring_gate(words) -> re.Pattern:
         return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
     return re.compile(emit(trie))
+
+
+class WordSpotter:
+    """Which of several word lists have a word in a text, all found in one Aho-Corasick pass (pyahocorasick, in C).
+
+    The extractor's rules each run only when a sentence holds one of the words
+    that every match of them contains (their gates). One pass over the
+    sentence answers all those gates at once, instead of one scan per rule.
+    """
+
+    def __init__(self, lists: dict[str, tuple[str, ...]]) -> None:
+        names: dict[str, set[str]] = {}
+        for name, words in lists.items():
+            for word in words:
+                names.setdefault(word, set()).add(name)
+        self._automaton = ahocorasick.Automaton()
+        for word, owners in names.items():
+            self._automaton.add_word(word, frozenset(owners))
+        self._automaton.make_automaton()
+        self.lists = {name: tuple(words) for name, words in lists.items()}
+        self.every = frozenset(lists)
+
+    def spot(self, text: str, low: str) -> frozenset[str]:
+        """The names of the lists with a word in ``low`` (``text.lower()``); every name for non-ASCII text.
+
+        Non-ASCII text admits every list, as :func:`may_match` does: there lower-casing and
+        ``re.IGNORECASE`` fold case differently.
+        """
+        if not text.isascii():
+            return self.every
+        return frozenset().union(*map(itemgetter(1), self._automaton.iter(low)))
 
 
 def may_match(words: tuple[str, ...], text: str, low: str) -> bool:

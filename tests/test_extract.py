@@ -250,6 +250,48 @@ def test_memoised_sentence_readings_change_no_result(monkeypatch):
         assert len(load_taxonomy().memo) <= 50
 
 
+def test_the_word_spotter_changes_no_result(monkeypatch):
+    """Skipping a rule whose words are absent from the sentence must give what running it gives."""
+    from hypothesis import given, settings, strategies as st
+
+    from analysis import extract as ex
+    from analysis.evaluate import labelled_postings
+    from analysis.taxonomy import load_taxonomy
+
+    class EveryRule:
+        every = ex.SPOTTER.every
+
+        def spot(self, text, low):
+            return self.every
+
+    tax = load_taxonomy()
+    sentences = sorted({(r.text, r.section) for p in labelled_postings()[:80] for r in ex.read_sentences(p.data["description_html"])})
+    gate_words = sorted({w for words in ex.SPOTTER.lists.values() for w in words})
+
+    def both(s, section):
+        spotted = ex._read_facts(tax, s, section, True)
+        monkeypatch.setattr(ex, "SPOTTER", EveryRule())
+        try:
+            return spotted, ex._read_facts(tax, s, section, True)
+        finally:
+            monkeypatch.undo()
+
+    for s, section in sentences:
+        spotted, every = both(s, section)
+        assert spotted == every, s
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.one_of(st.sampled_from(gate_words), st.sampled_from([s for s, _ in sentences]),
+                              st.sampled_from([" ", ", ", "; ", " or ", " 2 years ", "CPC", "(", ")", "not "])), max_size=8),
+           st.sampled_from(["required", "preferred", "duties", "benefits", "other", "about"]))
+    def same(parts, section):
+        s = "".join(parts)
+        spotted, every = both(s, section)
+        assert spotted == every
+
+    same()
+
+
 def test_a_key_skills_line_after_the_requirements_only_adds_what_is_new():
     # The memoised reading of the tag line is the same in both postings; what it adds depends on the posting.
     first = creds("## Requirements\n- CPC required\nKey Skills: CPC, CCS, ICD-10")

@@ -111,6 +111,9 @@ def _word_gated_patterns():
         yield rx, education.LEVEL_WORDS[name]
     for name, rx in education.FIELD_PATTERNS.items():
         yield rx, education.FIELD_WORDS[name]
+    from analysis import extract
+
+    yield extract.STRONG_REQUIRED_RE, extract.STRONG_REQUIRED_WORDS
 
 
 @pytest.mark.parametrize("pattern, words", list(_word_gated_patterns()), ids=lambda x: getattr(x, "pattern", "")[:30])
@@ -136,3 +139,36 @@ def test_word_gates_admit_any_text_that_is_not_ascii():
     assert sec.REQUIRED_CUE.search("REQUİRED") and may_match(sec.REQUIRED_CUE_WORDS, "REQUİRED", "REQUİRED".lower())
     assert sec.cue_level("CPC requıred") == sec.REQUIRED
     assert not may_match(sec.REQUIRED_CUE_WORDS, "CPC preferred", "cpc preferred")
+
+
+def test_word_spotter_names_every_list_with_a_word_in_the_text():
+    from analysis.text import WordSpotter
+
+    spotter = WordSpotter({"benefit": ("we ", "we will ", "paid"), "shift": ("shift", "night"), "none": ("zzz",)})
+    # Overlapping and nested words are all found ("we will " holds "we ").
+    assert spotter.spot("We will pay", "we will pay") == {"benefit"}
+    assert spotter.spot("Night shift", "night shift") == {"shift"}
+    assert spotter.spot("Unpaid nights", "unpaid nights") == {"benefit", "shift"}
+    assert spotter.spot("", "") == frozenset()
+    assert spotter.spot("Nacht – Schicht", "nacht – schicht") == {"benefit", "shift", "none"}  # not ASCII: every list
+
+
+def test_word_spotter_agrees_with_plain_substring_tests():
+    from hypothesis import given, settings, strategies as st
+
+    from analysis.extract import SPOTTER
+    from analysis.text import WordSpotter
+
+    lists = {"a": ("we ", "shift", "at least", "10+2"), "b": ("hift", "least", "no "), "c": ("x",)}
+    spotter = WordSpotter(lists)
+    words = [w for ws in lists.values() for w in ws] + ["We ", "SHIFT", " ", "+", "2"]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.one_of(st.sampled_from(words), st.text(alphabet=st.characters(max_codepoint=127), max_size=5)), max_size=12))
+    def agrees(parts):
+        text = "".join(parts)
+        low = text.lower()
+        assert spotter.spot(text, low) == {name for name, ws in lists.items() if any(w in low for w in ws)}
+        assert SPOTTER.spot(text, low) <= SPOTTER.every
+
+    agrees()
