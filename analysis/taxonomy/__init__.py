@@ -106,7 +106,7 @@ class Taxonomy:
         # few word starts where an alias's first word begins. Tried there in order, with the same
         # non-overlapping rule, the pattern matches exactly what its own scan would.
         found, pos, match = [], 0, self._pattern.match
-        for start in sorted({end - length for end, length in self._starts.iter(" " + text.translate(WORD_START_TABLE))}):
+        for start in sorted({end - length for end, length in self._starts.iter(" " + text.translate(WORD_START_TABLE) + " ")}):
             if start < pos:
                 continue
             m = match(text, start)
@@ -135,18 +135,21 @@ WORD_START_TABLE = str.maketrans({chr(i): chr(i).lower() if chr(i).isalnum() or 
 
 
 def _start_automaton(aliases: list[str]) -> "ahocorasick.Automaton | None":
-    """An Aho-Corasick automaton of every alias's first word, as a word start in :data:`WORD_START_TABLE` form.
+    """An Aho-Corasick automaton of how every alias begins, as a word start in :data:`WORD_START_TABLE` form.
 
-    The word is what any match must begin with: separators between an alias's words may be absent
-    ("ICD10"), but its first word is spelled out. Strict aliases are lower-cased too, so the
-    automaton finds a superset of the places the pattern matches; the pattern decides.
+    Any match of an alias begins with its first word, spelled out, and then comes either a separator, a
+    non-word character (or the text's end), or straight away the next word ("ICD10"). So the keys are
+    the first word after a space (the word start) and before a space, and, for an alias of several
+    words, the first word run into the next word's first character. Strict aliases are lower-cased too:
+    the automaton finds a superset of the places the pattern matches, and the pattern decides.
     """
     if not all(a.isascii() for a in aliases):
         return None  # the table is ASCII-only; such a taxonomy is scanned by the pattern alone
     automaton = ahocorasick.Automaton()
     for alias in aliases:
-        key = " " + re.split(r"[\s\-]+", alias.strip())[0].translate(WORD_START_TABLE)
-        automaton.add_word(key, len(key) - 1)  # its length in the text: the leading space stands before the word
+        words = [w.translate(WORD_START_TABLE) for w in re.split(r"[\s\-]+", alias.strip())]
+        for key in {" " + words[0] + " ", *([" " + words[0] + words[1][:1]] if len(words) > 1 else [])}:
+            automaton.add_word(key, len(key) - 1)  # the alias starts len(key) - 1 before the key's end
     automaton.make_automaton()
     return automaton
 
