@@ -173,13 +173,21 @@ ABBREVIATION_END_RE = re.compile(
 )
 
 
+# Every cut of SENTENCE_SPLIT_RE follows one of these; led by a character class, it is found at C speed.
+SENTENCE_END_RE = re.compile(r"[.!?;]\s")
+ABBREVIATION_MAX = 12  # no match of ABBREVIATION_END_RE needs more of a part's end to be found
+
+
 def split_sentences(line: str) -> list[str]:
     """Split one line into sentences (periods inside "B.Sc." or "e.g." are kept)."""
+    if not SENTENCE_END_RE.search(line):  # most lines (a bullet, a heading) are one sentence
+        return [line.strip()] if line.strip() else []
     parts = SENTENCE_SPLIT_RE.split(line)
     merged: list[str] = []
     for part in parts:
-        # "B.Sc. Nursing" or "approx. 3" would otherwise be cut after the abbreviation
-        if merged and ABBREVIATION_END_RE.search(merged[-1]):
+        # "B.Sc. Nursing" or "approx. 3" would otherwise be cut after the abbreviation. Searched from near
+        # the end only: the pattern is anchored there, and "\b" still sees the character before the start.
+        if merged and ABBREVIATION_END_RE.search(merged[-1], max(0, len(merged[-1]) - ABBREVIATION_MAX)):
             merged[-1] += " " + part
         else:
             merged.append(part)
