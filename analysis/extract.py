@@ -324,10 +324,25 @@ def _read_facts(tax: Taxonomy, s: str, section: str, classify: bool) -> _Facts:
     settings = tuple(m.skill_id for m in matches if tax.skills[m.skill_id].category == "setting") \
         if kind not in (COMPANY, BENEFIT) else ()
     if kind in (COMPANY, BENEFIT):
-        return _Facts(matches, kind, default, modes, shifts, settings, False, False, None, ())
+        return _facts_of(matches, kind, default, modes, shifts, settings, False, False, None, ())
     creds = _credential_facts(tax, s, matches, default) if kind == ASK else None
     clauses = tuple(f for start, end in sec.clauses(s) if (f := _clause_facts(tax, s, matches, kind, default, start, end, spotted)))
-    return _Facts(matches, kind, default, modes, shifts, settings, _opens_routes(s), _route_marked(s), creds, clauses)
+    return _facts_of(matches, kind, default, modes, shifts, settings, _opens_routes(s), _route_marked(s), creds, clauses)
+
+
+# A third of new sentences say nothing the extractor keeps ("Our team of 300 coders supports 21 clinics"):
+# their readings differ only in kind and default level, so they share one object each (less for the
+# garbage collector to walk in the memo).
+_SILENT: dict[tuple[str, str | None], _Facts] = {}
+
+
+def _facts_of(matches, kind, default, modes, shifts, settings, opens_routes, route_marked, creds, clauses) -> _Facts:
+    if matches or modes or shifts or settings or opens_routes or route_marked or creds or clauses:
+        return _Facts(matches, kind, default, modes, shifts, settings, opens_routes, route_marked, creds, clauses)
+    silent = _SILENT.get((kind, default))
+    if silent is None:
+        silent = _SILENT[kind, default] = _Facts((), kind, default, (), (), (), False, False, None, ())
+    return silent
 
 
 STUDY_RE = re.compile(r"\bgraduat|\bdegree|\bqualification|\beducation|\bbackground\b", re.I)

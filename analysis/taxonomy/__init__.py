@@ -59,6 +59,7 @@ class Taxonomy:
     _found: dict[str, tuple[Match, ...]] = field(repr=False, default_factory=dict)
     _id_by_spelling: dict[str, str | None] = field(repr=False, default_factory=dict)
     _starts: "ahocorasick.Automaton | None" = field(repr=False, default=None, compare=False)
+    _matches: dict[tuple[int, str], Match] = field(repr=False, default_factory=dict, compare=False)
     # Readings of whole sentences that depend only on the sentence and this taxonomy (analysis.extract keeps
     # its per-sentence facts here, so a changed taxonomy never sees another's).
     memo: dict = field(repr=False, default_factory=dict, compare=False)
@@ -66,6 +67,7 @@ class Taxonomy:
     def clear_caches(self) -> None:
         """Forget every per-sentence match and memo (to measure the extractor on text it has never seen)."""
         self._found.clear()
+        self._matches.clear()
         self.memo.clear()
 
     def by_category(self, category: str) -> list[Skill]:
@@ -100,8 +102,7 @@ class Taxonomy:
     def scan(self, text: str) -> tuple[Match, ...]:
         """:meth:`find` without the memo: the compiled pattern's matches, left to right, each alias once."""
         if self._starts is None or not text.isascii():
-            return tuple(Match(sid, m.start(), m.end(), m.group(0)) for m in self._pattern.finditer(text)
-                         if (sid := self.skill_for_text(m.group(0))))
+            return tuple(found for m in self._pattern.finditer(text) if (found := self._match_at(m.start(), m.group(0))))
         # The pattern tries every position, most of them in vain; the automaton names, in one pass in C, the
         # few word starts where an alias's first word begins. Tried there in order, with the same
         # non-overlapping rule, the pattern matches exactly what its own scan would.
@@ -112,9 +113,26 @@ class Taxonomy:
             m = match(text, start)
             if m:
                 pos = m.end()
-                if sid := self.skill_for_text(m.group(0)):
-                    found.append(Match(sid, start, pos, m.group(0)))
+                if one := self._match_at(start, m.group(0)):
+                    found.append(one)
         return tuple(found)
+
+    def _match_at(self, start: int, spelled: str) -> Match | None:
+        """The match of alias text ``spelled`` at ``start`` (None when it names no skill), one object per distinct match.
+
+        Matches repeat: the extractor's memo held 57,378 after 10,000 benchmark postings, 628 of them distinct.
+        Sharing them spares the garbage collector, which walks every object the memo keeps.
+        """
+        key = (start, spelled)
+        one = self._matches.get(key)
+        if one is None:
+            sid = self.skill_for_text(spelled)
+            if sid is None:
+                return None
+            if len(self._matches) >= FIND_CACHE_SIZE:
+                self._matches.clear()
+            one = self._matches[key] = Match(sid, start, start + len(spelled), spelled)
+        return one
 
     def skill_for_text(self, text: str) -> str | None:
         """The skill id a matched alias text stands for (spacing and hyphens normalised)."""
