@@ -100,16 +100,6 @@ NEED_NOT_APPLY_RE = re.compile(r"\bneed not apply\b|\bshould not apply\b|\bnot (
 KEY_SKILLS_RE = re.compile(r"^\W*(?:key\s+)?skills?\s*(?:required)?\s*:", re.I)
 
 
-@dataclass(slots=True)
-class _Read:
-    """One sentence as the extractor reads it."""
-
-    sentence: sec.Sentence
-    text: str
-    matches: list[Match]
-    kind: str
-    default_level: str | None = None  # the level a clause has when nothing in it says otherwise
-
 
 def _kind(s: str, section: str, matches: tuple[Match, ...], classify: bool, spotted: frozenset[str]) -> tuple[str, str | None]:
     """What a sentence does: asks (with a default level), describes duties, offers, or is boilerplate."""
@@ -152,26 +142,24 @@ def extract(text: str, taxonomy: Taxonomy | None = None, *, classify: bool = Tru
             # A heading can carry the only statement of the work mode ("Remote - US").
             state.modes += conditions.work_modes(line)
     for sentence in sec.sentences(text):
-        facts = _facts(tax, sentence.text, sentence.section, classify)
-        read = _Read(sentence, sentence.text, facts.matches, facts.kind, facts.default_level)
-        _apply(tax, read, facts, state, result)
+        _apply(tax, sentence, _facts(tax, sentence.text, sentence.section, classify), state, result)
     _finish(state, result, text)
     return result
 
 
-def _apply(tax: Taxonomy, read: _Read, facts: "_Facts", state: "_State", result: Extraction) -> None:
+def _apply(tax: Taxonomy, sentence: sec.Sentence, facts: "_Facts", state: "_State", result: Extraction) -> None:
     """Add what one sentence says to the posting's state, in the light of the sentences before it."""
     state.modes += facts.modes
     state.shifts += facts.shifts
     for sid in facts.settings:
         state.settings[sid] = state.settings.get(sid, 0) + 1
-    if read.kind in (COMPANY, BENEFIT):
+    if facts.kind in (COMPANY, BENEFIT):
         return
-    state.alternatives.see(read, facts.opens_routes, facts.route_marked)
+    state.alternatives.see(sentence, facts.opens_routes, facts.route_marked)
     if facts.credentials is not None:
-        _credentials(tax, read, facts.credentials, state, result)
+        _credentials(tax, sentence, facts, state, result)
     for clause in facts.clauses:
-        _apply_clause(tax, read, clause, facts.route_marked, state, result)
+        _apply_clause(tax, sentence, clause, facts.route_marked, state, result)
 
 
 # About 450 bytes a sentence (tracemalloc, the memo alone; slotted readings and matches): the bound keeps it near 25 MB.
@@ -209,7 +197,11 @@ class SentenceReading:
 def read_sentences(text: str, taxonomy: Taxonomy | None = None, *, classify: bool = True) -> list[SentenceReading]:
     """Every sentence of a posting with what the extractor takes it to do (the same reading :func:`extract` uses)."""
     tax = taxonomy or load_taxonomy()
-    return [SentenceReading(r.text, r.sentence.section, r.kind, r.default_level) for r in _reads(_prepare(text), tax, classify)]
+    readings = []
+    for sentence in sec.sentences(_prepare(text)):
+        facts = _facts(tax, sentence.text, sentence.section, classify)
+        readings.append(SentenceReading(sentence.text, sentence.section, facts.kind, facts.default_level))
+    return readings
 
 
 def _prepare(text: str) -> str:
@@ -220,13 +212,6 @@ def _prepare(text: str) -> str:
     return _normalise_spellings(text)
 
 
-def _reads(text: str, tax: Taxonomy, classify: bool):
-    """Each sentence of prepared text, read."""
-    for sentence in sec.sentences(text):
-        facts = _facts(tax, sentence.text, sentence.section, classify)
-        yield _Read(sentence, sentence.text, facts.matches, facts.kind, facts.default_level)
-
-
 @dataclass
 class _Alternatives:
     """ "Applicants must meet ONE of the following: experience ... OR a degree ... OR ...": routes, not minimums."""
@@ -234,16 +219,16 @@ class _Alternatives:
     open_for: int = 0  # sentences left in the current block
     section: str | None = None
 
-    def see(self, read: _Read, opens_routes: bool, route_marked: bool) -> None:
+    def see(self, sentence: sec.Sentence, opens_routes: bool, route_marked: bool) -> None:
         if opens_routes:
-            self.open_for, self.section = 6, read.sentence.section
-        elif self.open_for and (read.sentence.section != self.section and not route_marked):
+            self.open_for, self.section = 6, sentence.section
+        elif self.open_for and (sentence.section != self.section and not route_marked):
             self.open_for = 0
         elif self.open_for:
             self.open_for -= 1
 
-    def inside(self, read: _Read, route_marked: bool) -> bool:
-        heading = read.sentence.heading or ""  # "Applicants must meet one of the following:" often is one
+    def inside(self, sentence: sec.Sentence, route_marked: bool) -> bool:
+        heading = sentence.heading or ""  # "Applicants must meet one of the following:" often is one
         return self.open_for > 0 or route_marked or _opens_routes(heading)
 
 
@@ -387,12 +372,12 @@ def _clause_facts(tax: Taxonomy, s: str, all_matches: tuple[Match, ...], kind: s
     return _ClauseFacts(others, level or sec.REQUIRED, languages, years, setting, tier, education, tuple(fields))
 
 
-def _apply_clause(tax: Taxonomy, read: _Read, f: _ClauseFacts, route_marked: bool, state: _State, result: Extraction) -> None:
-    s = read.text
+def _apply_clause(tax: Taxonomy, sentence: sec.Sentence, f: _ClauseFacts, route_marked: bool, state: _State, result: Extraction) -> None:
+    s = sentence.text
     _add_others(tax, f.others, f.level, s, state.seen, result)
     for name in f.languages:
         _add_language(name, f.level, s, state.seen, result)
-    route = (f.years is not None or f.education is not None) and state.alternatives.inside(read, route_marked)
+    route = (f.years is not None or f.education is not None) and state.alternatives.inside(sentence, route_marked)
     if f.years is not None:
         state.experience.append((f.years, f.tier, f.setting, s, route))
     if f.education:
@@ -535,9 +520,9 @@ def _credential_facts(tax: Taxonomy, s: str, matches: tuple[Match, ...], default
     return _CredentialFacts(tuple(creds), tuple(steps), graces, bool(ONE_OF_RE.search(s)), bool(KEY_SKILLS_RE.match(s)), layout)
 
 
-def _credentials(tax: Taxonomy, read: _Read, facts: _CredentialFacts, state: _State, result: Extraction) -> None:
+def _credentials(tax: Taxonomy, sentence: sec.Sentence, read: "_Facts", state: _State, result: Extraction) -> None:
     """Record a sentence's credential requirements; asides ("CPC-A also accepted") widen the one stated last."""
-    st, s, sentence = state.creds, read.text, read.sentence
+    st, s, facts = state.creds, sentence.text, read.credentials
     if sentence.line != st.last_line:
         st.last, st.last_line = None, sentence.line
     if facts.key_skills:
