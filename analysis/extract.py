@@ -141,8 +141,13 @@ def extract(text: str, taxonomy: Taxonomy | None = None, *, classify: bool = Tru
         if line.startswith("## "):
             # A heading can carry the only statement of the work mode ("Remote - US").
             state.modes += conditions.work_modes(line)
-    for sentence in sec.sentences(text):
-        _apply(tax, sentence, _facts(tax, sentence.text, sentence.section, classify), state, result)
+    for line_no, section, heading, is_bullet, parts in sec.lines(text):
+        for part in parts:
+            facts = _facts(tax, part, section, classify)
+            # A sentence that says nothing changes nothing, unless it counts down a "one of the following" block.
+            if facts.silent and not state.alternatives.open_for:
+                continue
+            _apply(tax, sec.Sentence(part, section, heading, is_bullet, line_no), facts, state, result)
     _finish(state, result, text)
     return result
 
@@ -289,6 +294,7 @@ class _Facts:
     route_marked: bool  # "... OR" / "(b) ...": one route of several
     credentials: "_CredentialFacts | None"
     clauses: tuple[_ClauseFacts, ...]  # only clauses that say something
+    silent: bool = False  # none of the above but kind and level: a posting's state takes nothing from it
 
 
 def clear_caches(taxonomy: Taxonomy | None = None) -> None:
@@ -326,7 +332,7 @@ def _facts_of(matches, kind, default, modes, shifts, settings, opens_routes, rou
         return _Facts(matches, kind, default, modes, shifts, settings, opens_routes, route_marked, creds, clauses)
     silent = _SILENT.get((kind, default))
     if silent is None:
-        silent = _SILENT[kind, default] = _Facts((), kind, default, (), (), (), False, False, None, ())
+        silent = _SILENT[kind, default] = _Facts((), kind, default, (), (), (), False, False, None, (), silent=True)
     return silent
 
 

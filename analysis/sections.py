@@ -94,6 +94,13 @@ class Sentence:
 
 def sentences(text: str) -> Iterator[Sentence]:
     """Each sentence of structured posting text (see :func:`analysis.text.html_to_text`) with its section."""
+    for line_no, section, heading, is_bullet, parts in lines(text):
+        for s in parts:
+            yield Sentence(s, section, heading, is_bullet, line_no)
+
+
+def lines(text: str) -> Iterator[tuple[int, str, str | None, bool, tuple[str, ...]]]:
+    """Each body line of structured posting text: (number, section, heading above it, is a bullet, its sentences)."""
     section, heading = OTHER, None
     for line_no, line in enumerate(text.split("\n")):
         if line.startswith("## "):
@@ -101,9 +108,7 @@ def sentences(text: str) -> Iterator[Sentence]:
             section = heading_kind(heading)
             continue
         is_bullet, lead_kind, parts = line_parts(line)
-        line_section = lead_kind or section
-        for s in parts:
-            yield Sentence(s, line_section, heading, is_bullet, line_no)
+        yield line_no, lead_kind or section, heading, is_bullet, parts
 
 
 # Postings repeat whole lines: each distinct line is split once.
