@@ -317,7 +317,8 @@ def _read_facts(tax: Taxonomy, s: str, section: str, classify: bool) -> _Facts:
     if kind in (COMPANY, BENEFIT):
         return _facts_of(matches, kind, default, modes, shifts, settings, False, False, None, ())
     creds = _credential_facts(tax, s, matches, default) if kind == ASK else None
-    clauses = tuple(f for start, end in sec.clauses(s) if (f := _clause_facts(tax, s, matches, kind, default, start, end, spotted)))
+    spans = sec.clauses(s) if "clause" in spotted else ((0, len(s)),)
+    clauses = tuple(f for start, end in spans if (f := _clause_facts(tax, s, matches, kind, default, start, end, spotted)))
     return _facts_of(matches, kind, default, modes, shifts, settings, _opens_routes(s), _route_marked(s), creds, clauses)
 
 
@@ -796,4 +797,5 @@ SPOTTER = WordSpotter({
     "level": edu.LEVEL_GATE, "field": edu.FIELD_GATE, "benefit": sec.BENEFIT_GATE,
     "cue": sec.PREFERRED_CUE_WORDS + sec.REQUIRED_CUE_WORDS, "strong": STRONG_REQUIRED_WORDS,
     "hint": HINT_WORDS, "experience": EXPERIENCE_GATE, "negation": NEGATION_AFTER_WORDS + NEGATION_BEFORE_WORDS,
+    "clause": sec.CLAUSE_GATE_WORDS,
 })

@@ -136,6 +136,10 @@ SEGMENT_SPLIT_RE = re.compile(r";|\(|\)|\bbut\b|\bwhile\b|\bhowever\b|\bwhereas\
 # Every clause and segment cut matches these looser patterns (on lowercased text, no word boundaries);
 # most sentences match neither and are one clause.
 CLAUSE_GATE = re.compile(r";|but|while|however|whereas|[–—]|\s-\s|\.\s")
+# CLAUSE_GATE spelled out as words for ASCII text (the extractor's one-pass word spotter): "\s" is one of six characters there.
+ASCII_SPACES = " \t\n\r\x0b\x0c"
+CLAUSE_GATE_WORDS = (";", "but", "while", "however", "whereas", *(a + "-" + b for a in ASCII_SPACES for b in ASCII_SPACES),
+                     *("." + b for b in ASCII_SPACES))
 SEGMENT_GATE = re.compile(r"[;()]|but|while|however|whereas|[–—]|\s-\s|\.\s")
 
 

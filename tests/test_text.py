@@ -202,3 +202,18 @@ def test_split_sentences_gates_change_no_cut():
 
     same()
     assert re.search(txt.ABBREVIATION_END_RE, "Degree in B.Sc.")  # the reference path is exercised
+
+
+def test_clause_gate_words_say_what_the_clause_gate_says_on_ascii_text():
+    from hypothesis import given, settings, strategies as st
+
+    from analysis import sections as sec
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.sampled_from([";", "but", "whil", "e", "however", "whereas", "-", ".", " ", "\t", "\n", "x", "B", "UT"]), max_size=10))
+    def same(parts):
+        text = "".join(parts)
+        low = text.lower()
+        assert bool(sec.CLAUSE_GATE.search(low)) == any(w in low for w in sec.CLAUSE_GATE_WORDS)
+
+    same()

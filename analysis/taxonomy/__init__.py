@@ -106,8 +106,13 @@ class Taxonomy:
         # The pattern tries every position, most of them in vain; the automaton names, in one pass in C, the
         # few word starts where an alias's first word begins. Tried there in order, with the same
         # non-overlapping rule, the pattern matches exactly what its own scan would.
+        starts = [end - length for end, length in self._starts.iter((" " + text + " ").translate(WORD_START_TABLE))]
+        if not starts:
+            return ()
+        if len(starts) > 1:
+            starts = sorted(set(starts))  # reported by end: keys of different lengths may end out of order
         found, pos, match = [], 0, self._pattern.match
-        for start in sorted({end - length for end, length in self._starts.iter(" " + text.translate(WORD_START_TABLE) + " ")}):
+        for start in starts:
             if start < pos:
                 continue
             m = match(text, start)
