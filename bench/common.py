@@ -70,10 +70,12 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def run_child_json(args: list[str], *, timeout: float | None = None, stdin: str | None = None) -> dict:
-    """Run ``python ARGS`` in a fresh process (``stdin`` as its input) and return the JSON object it prints last."""
-    proc = subprocess.run([sys.executable, *args], cwd=REPO_ROOT, env=child_env(), capture_output=True, text=True,
-                          timeout=timeout, input=stdin)
+def run_child_json(args: list[str], *, timeout: float | None = None, stdin: str | None = None,
+                   env: dict[str, str] | None = None) -> dict:
+    """Run ``python ARGS`` in a fresh process (``stdin`` as its input; ``env`` added to its environment) and return
+    the JSON object it prints last."""
+    proc = subprocess.run([sys.executable, *args], cwd=REPO_ROOT, env={**child_env(), **(env or {})}, capture_output=True,
+                          text=True, timeout=timeout, input=stdin)
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark child {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
