@@ -100,7 +100,6 @@ NEED_NOT_APPLY_RE = re.compile(r"\bneed not apply\b|\bshould not apply\b|\bnot (
 KEY_SKILLS_RE = re.compile(r"^\W*(?:key\s+)?skills?\s*(?:required)?\s*:", re.I)
 
 
-
 def _kind(s: str, section: str, matches: tuple[Match, ...], classify: bool, spotted: frozenset[str]) -> tuple[str, str | None]:
     """What a sentence does: asks (with a default level), describes duties, offers, or is boilerplate."""
     if section == sec.ABOUT:
@@ -167,7 +166,7 @@ def _apply(tax: Taxonomy, sentence: sec.Sentence, facts: "_Facts", state: "_Stat
         _apply_clause(tax, sentence, clause, facts.route_marked, state, result)
 
 
-# About 450 bytes a sentence (tracemalloc, the memo alone; slotted readings and matches): the bound keeps it near 25 MB.
+# About 450 bytes a sentence (tracemalloc, the memo alone, before equal matches were shared): the bound keeps it under 25 MB.
 FACTS_CACHE_SIZE = 50_000
 
 
@@ -527,9 +526,9 @@ def _credential_facts(tax: Taxonomy, s: str, matches: tuple[Match, ...], default
     return _CredentialFacts(tuple(creds), tuple(steps), graces, bool(ONE_OF_RE.search(s)), bool(KEY_SKILLS_RE.match(s)), layout)
 
 
-def _credentials(tax: Taxonomy, sentence: sec.Sentence, read: "_Facts", state: _State, result: Extraction) -> None:
+def _credentials(tax: Taxonomy, sentence: sec.Sentence, reading: "_Facts", state: _State, result: Extraction) -> None:
     """Record a sentence's credential requirements; asides ("CPC-A also accepted") widen the one stated last."""
-    st, s, facts = state.creds, sentence.text, read.credentials
+    st, s, facts = state.creds, sentence.text, reading.credentials
     if sentence.line != st.last_line:
         st.last, st.last_line = None, sentence.line
     if facts.key_skills:
@@ -537,7 +536,7 @@ def _credentials(tax: Taxonomy, sentence: sec.Sentence, read: "_Facts", state: _
         stated = {r.id for r in result.certifications}
         creds = [m for m in facts.creds if m.skill_id not in stated]
         if len(creds) < len(facts.creds):
-            facts = _credential_facts(tax, s, read.matches, read.default_level, creds, facts.layout)
+            facts = _credential_facts(tax, s, reading.matches, reading.default_level, creds, facts.layout)
             if facts is None:
                 return
     planned: list[tuple[tuple[Match, ...], str]] = []  # (run, level) in sentence order

@@ -9,7 +9,8 @@ Explicit rules decide where a rule is clearly right (a title that names a
 neighbouring job, or names coding while the text agrees). Everything else is
 weighed by a scikit-learn classifier (TF-IDF + logistic regression) trained
 on ``relevance_training.yaml``, 400 labelled titles and texts shipped with
-the package; it is trained once per process, in well under a second.
+the package; it is fitted in well under a second, and the fitted weights are
+kept between processes (:mod:`analysis.model_cache`).
 """
 
 from __future__ import annotations
