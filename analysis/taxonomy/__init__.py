@@ -104,7 +104,7 @@ class Taxonomy:
         if self._starts is None or not text.isascii():
             return tuple(found for m in self._pattern.finditer(text) if (found := self._match_at(m.start(), m.group(0))))
         # The pattern tries every position, most of them in vain; the automaton names, in one pass in C, the
-        # few word starts where an alias's first word begins. Tried there in order, with the same
+        # few word starts where an alias may begin (_start_automaton). Tried there in order, with the same
         # non-overlapping rule, the pattern matches exactly what its own scan would.
         starts = [end - length for end, length in self._starts.iter((" " + text + " ").translate(WORD_START_TABLE))]
         if not starts:
